@@ -1,0 +1,88 @@
+//! Events of the inventory service, on the `INVENTORY` stream.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Event;
+
+const SOURCE: &str = "plaza/inventory";
+
+/// A store's state after it was created or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreDetails {
+    pub store_id: Uuid,
+    pub name: String,
+    pub location: String,
+    pub participating: bool,
+}
+
+/// A product's state after it was added or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDetails {
+    pub product_id: Uuid,
+    pub store_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub stock: i32,
+}
+
+macro_rules! inventory_event {
+    ($(#[$doc:meta])* $name:ident($details:ty) = $event_type:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $details);
+
+        impl Event for $name {
+            const TYPE: &'static str = $event_type;
+            const SOURCE: &'static str = SOURCE;
+        }
+    };
+}
+
+inventory_event!(StoreCreated(StoreDetails) = "inventory.store.created");
+inventory_event!(
+    /// The store's name or location changed.
+    StoreUpdated(StoreDetails) = "inventory.store.updated"
+);
+inventory_event!(
+    /// The store now takes part in the shop: its products are in the catalog.
+    ParticipationEnabled(StoreDetails) = "inventory.store.participation_enabled"
+);
+inventory_event!(
+    /// The store left the shop: its products are no longer in the catalog.
+    ParticipationDisabled(StoreDetails) = "inventory.store.participation_disabled"
+);
+inventory_event!(ProductAdded(ProductDetails) = "inventory.product.added");
+inventory_event!(
+    /// The product's name, description, price or available stock was changed by an admin.
+    ProductUpdated(ProductDetails) = "inventory.product.updated"
+);
+
+/// The store and, with it, all its products were deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreDeleted {
+    pub store_id: Uuid,
+    pub product_ids: Vec<Uuid>,
+}
+
+impl Event for StoreDeleted {
+    const TYPE: &'static str = "inventory.store.deleted";
+    const SOURCE: &'static str = SOURCE;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDeleted {
+    pub product_id: Uuid,
+    pub store_id: Uuid,
+}
+
+impl Event for ProductDeleted {
+    const TYPE: &'static str = "inventory.product.deleted";
+    const SOURCE: &'static str = SOURCE;
+}

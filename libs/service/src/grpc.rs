@@ -1,0 +1,80 @@
+//! The gRPC server every service runs: its own services plus `grpc.health.v1` and server
+//! reflection (v1, and v1alpha for grpcurl 1.8), NOT_SERVING until the service is ready and
+//! again as soon as shutdown starts, then draining the requests in flight.
+
+use std::{future::Future, time::Duration};
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic_health::{ServingStatus, server::HealthReporter};
+
+/// A request longer than this is cut short with DEADLINE_EXCEEDED, unless the client set a
+/// shorter `grpc-timeout`.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a service hands to [`serve`].
+#[derive(Debug)]
+pub struct Services {
+    pub routes: Routes,
+    /// The full names of the services in `routes`, for health (`plaza.customers.v1...`).
+    pub names: Vec<&'static str>,
+}
+
+/// Serves `services` on `listener` until `shutdown`. Health reports NOT_SERVING until
+/// `readiness` (migrations, streams) has succeeded; a failed `readiness` stops the server
+/// with its error.
+pub async fn serve(
+    listener: TcpListener,
+    services: Services,
+    readiness: impl Future<Output = anyhow::Result<()>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_status(&health, &services.names, ServingStatus::NotServing).await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(plaza_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(plaza_proto::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let draining = {
+        let health = health.clone();
+        let names = services.names.clone();
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            set_status(&health, &names, ServingStatus::NotServing).await;
+            tracing::info!("not serving; draining requests in flight");
+        }
+    };
+    let server = tonic::transport::Server::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .add_routes(services.routes)
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);
+
+    let ready = async {
+        tokio::select! {
+            result = readiness => result?,
+            () = shutdown.cancelled() => return Ok(()),
+        }
+        set_status(&health, &services.names, ServingStatus::Serving).await;
+        tracing::info!("serving");
+        Ok::<_, anyhow::Error>(())
+    };
+    tokio::try_join!(async { server.await.map_err(anyhow::Error::from) }, ready)?;
+    Ok(())
+}
+
+async fn set_status(health: &HealthReporter, names: &[&'static str], status: ServingStatus) {
+    health.set_service_status("", status).await;
+    for name in names {
+        health.set_service_status(*name, status).await;
+    }
+}

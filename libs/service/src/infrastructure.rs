@@ -1,0 +1,146 @@
+//! What every service connects to and runs beside its gRPC API: the listener, the Postgres
+//! pool, NATS JetStream, and the outbox relay, with readiness (migrations applied, stream
+//! declared) gating health.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use plaza_events::{Namespace, Stream};
+use plaza_messaging::{OutboxRelay, OutboxSignal};
+use sqlx::{PgPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    database,
+    grpc::{self, Services},
+    settings::{DatabaseSettings, GrpcSettings, NatsSettings},
+};
+
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+/// A service's connections, made before it serves. Nothing here waits for Postgres or NATS:
+/// the pool connects lazily and NATS reconnects in the background, so a service starts (and
+/// reports NOT_SERVING) while its dependencies come up.
+#[derive(Debug)]
+pub struct Infrastructure {
+    service: &'static str,
+    listener: TcpListener,
+    pub pool: PgPool,
+    pub jetstream: jetstream::Context,
+    pub namespace: Namespace,
+    pub outbox: OutboxSignal,
+    migrate: bool,
+    stream_replicas: usize,
+}
+
+impl Infrastructure {
+    pub async fn connect(
+        service: &'static str,
+        grpc: &GrpcSettings,
+        database: &DatabaseSettings,
+        nats: &NatsSettings,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(grpc.listen).await?;
+        let client = plaza_messaging::connect(&nats.url, service).await?;
+        Ok(Self {
+            service,
+            listener,
+            pool: database::pool(database)?,
+            jetstream: jetstream::new(client),
+            namespace: Namespace::new(&nats.prefix),
+            outbox: OutboxSignal::default(),
+            migrate: database.migrate,
+            stream_replicas: nats.stream_replicas,
+        })
+    }
+
+    /// The port the gRPC server listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map_or(0, |address| address.port())
+    }
+
+    /// Serves `services` and relays the outbox until `shutdown`. Before reporting SERVING it
+    /// applies `migrations` and declares `stream`, retrying while Postgres or NATS are down.
+    pub async fn run(
+        self,
+        services: Services,
+        migrations: &'static Migrator,
+        stream: Stream,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let readiness = async {
+            if self.migrate {
+                let migrator = plaza_messaging::migrator(migrations);
+                retry("migrations", || migrator.run(&self.pool)).await;
+            }
+            retry("stream declaration", || {
+                plaza_messaging::declare_stream(
+                    &self.jetstream,
+                    &self.namespace,
+                    stream,
+                    self.stream_replicas,
+                )
+            })
+            .await;
+            let _ = ready_tx.send(());
+            Ok(())
+        };
+        let relay = OutboxRelay::new(
+            self.pool.clone(),
+            self.jetstream.clone(),
+            self.namespace.clone(),
+            self.outbox.clone(),
+        );
+        let relaying = {
+            let shutdown = shutdown.clone();
+            async move {
+                // The relay starts once the outbox table exists.
+                if ready_rx.await.is_ok() {
+                    relay.run(shutdown).await;
+                }
+                Ok(())
+            }
+        };
+        tracing::info!(service = self.service, port = self.port(), "starting");
+        tokio::try_join!(
+            grpc::serve(self.listener, services, readiness, shutdown.clone()),
+            relaying
+        )?;
+        self.pool.close().await;
+        tracing::info!(service = self.service, "stopped");
+        Ok(())
+    }
+
+    /// Applies the migrations once and returns: the `migrate` command, for a deployment that
+    /// migrates in a job before the service starts.
+    pub async fn migrate(&self, migrations: &'static Migrator) -> anyhow::Result<()> {
+        plaza_messaging::migrator(migrations)
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Retries `attempt` with capped exponential backoff until it succeeds.
+async fn retry<T, E, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?delay, "{what} failed");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_RETRY_DELAY);
+            }
+        }
+    }
+}

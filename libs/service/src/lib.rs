@@ -1,0 +1,24 @@
+//! What every Plaza service binary shares, so that each service's `main.rs` stays a handful of
+//! lines and each service's code is about its own domain:
+//!
+//! - [`settings`]: layered configuration (embedded defaults, an optional file, environment);
+//! - [`telemetry`]: `tracing` logs, and OTLP traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+//! - [`shutdown`]: SIGTERM/SIGINT as a cancellation token;
+//! - [`grpc`]: the server bootstrap with health, reflection and graceful draining;
+//! - [`database`]: the Postgres pool pinned to the service's schema;
+//! - [`Infrastructure`]: the connections and background work beside the API (outbox relay);
+//! - [`ServiceError`]: the one mapping from what went wrong to a gRPC status;
+//! - [`run`]: the whole life of a service process, with exit code 64 on bad configuration.
+
+pub mod database;
+mod error;
+pub mod grpc;
+mod infrastructure;
+mod process;
+pub mod settings;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use error::ServiceError;
+pub use infrastructure::Infrastructure;
+pub use process::run;

@@ -1,0 +1,189 @@
+//! Test support for Plaza's black-box tests, which run against the real PostgreSQL and the
+//! real NATS JetStream of the machine:
+//!
+//! - [`TestDatabase`]: a fresh database per test, with the roles and schemas of
+//!   `deploy/postgres/init.sql`;
+//! - [`TestNats`]: a unique stream and subject prefix per test;
+//! - [`eventually`] and [`wait_until_serving`]: polling with a deadline instead of sleeping.
+//!
+//! Databases and streams of earlier runs older than an hour are removed as new ones are made,
+//! so crashed tests do not pile up; their names carry a UUID v7, which carries the time.
+
+use std::{
+    future::Future,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use futures::TryStreamExt;
+use plaza_events::Namespace;
+use plaza_service::settings::{DatabaseSettings, GrpcSettings, NatsSettings};
+use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
+
+const INIT_SQL: &str = include_str!("../../../deploy/postgres/init.sql");
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+fn postgres_base() -> String {
+    std::env::var("PLAZA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://127.0.0.1:5432".into())
+}
+
+fn nats_url() -> String {
+    std::env::var("PLAZA_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+/// True when the UUID v7 in a test resource's name is older than [`STALE_AFTER`].
+fn is_stale(id_hex: &str) -> bool {
+    let Ok(id) = Uuid::try_parse(id_hex) else {
+        return false;
+    };
+    let Some(created) = id.get_timestamp().map(|t| t.to_unix().0) else {
+        return false;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    now.saturating_sub(created) > STALE_AFTER.as_secs()
+}
+
+/// A database of its own for one test, prepared like production's by `init.sql`.
+#[derive(Debug)]
+pub struct TestDatabase {
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> anyhow::Result<Self> {
+        let name = format!("plaza_test_{}", Uuid::now_v7().simple());
+        let mut admin =
+            PgConnection::connect(&format!("{}/postgres?user=postgres", postgres_base())).await?;
+        let existing: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'plaza_test_%'")
+                .fetch_all(&mut admin)
+                .await?;
+        for stale in existing
+            .iter()
+            .filter(|n| is_stale(n.trim_start_matches("plaza_test_")))
+        {
+            // Another test may be dropping it at the same time; either way it goes.
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{stale}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+        }
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await?;
+        let database = Self { name };
+        let mut connection = PgConnection::connect(&database.url("postgres")).await?;
+        sqlx::raw_sql(INIT_SQL).execute(&mut connection).await?;
+        Ok(database)
+    }
+
+    /// The URL that logs in to this database as `role`.
+    pub fn url(&self, role: &str) -> String {
+        format!("{}/{}?user={role}", postgres_base(), self.name)
+    }
+}
+
+/// A unique prefix for streams and subjects, so that tests sharing one NATS server never see
+/// each other's messages.
+#[derive(Debug)]
+pub struct TestNats {
+    pub namespace: Namespace,
+    pub client: async_nats::Client,
+}
+
+impl TestNats {
+    pub async fn create() -> anyhow::Result<Self> {
+        let client = async_nats::connect(nats_url()).await?;
+        let jetstream = async_nats::jetstream::new(client.clone());
+        let names: Vec<String> = jetstream.stream_names().try_collect().await?;
+        for stale in names.iter().filter(|name| {
+            name.strip_prefix('T')
+                .and_then(|rest| rest.split('_').next())
+                .is_some_and(is_stale)
+        }) {
+            let _ = jetstream.delete_stream(stale).await;
+        }
+        Ok(Self {
+            namespace: Namespace::new(format!("t{}", Uuid::now_v7().simple())),
+            client,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        nats_url()
+    }
+
+    pub fn jetstream(&self) -> async_nats::jetstream::Context {
+        async_nats::jetstream::new(self.client.clone())
+    }
+}
+
+/// A fresh database and a fresh JetStream namespace: everything one test's services share.
+#[derive(Debug)]
+pub struct TestEnvironment {
+    pub database: TestDatabase,
+    pub nats: TestNats,
+}
+
+impl TestEnvironment {
+    pub async fn create() -> anyhow::Result<Self> {
+        Ok(Self {
+            database: TestDatabase::create().await?,
+            nats: TestNats::create().await?,
+        })
+    }
+
+    /// Points a service's settings at this environment, logging in as `role`, on a free port.
+    pub fn configure(
+        &self,
+        role: &str,
+        grpc: &mut GrpcSettings,
+        database: &mut DatabaseSettings,
+        nats: &mut NatsSettings,
+    ) {
+        grpc.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        database.url = self.database.url(role);
+        nats.url = self.nats.url();
+        nats.prefix = self.nats.namespace.prefix().to_owned();
+    }
+}
+
+/// Polls `check` until it returns `Some`, every 20 ms, for at most `deadline`.
+pub async fn eventually<T, F, Fut>(deadline: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let give_up = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await {
+            return Ok(value);
+        }
+        if tokio::time::Instant::now() > give_up {
+            anyhow::bail!("condition not met within {deadline:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the gRPC server at `port` reports SERVING on its health service.
+pub async fn wait_until_serving(port: u16) -> anyhow::Result<tonic::transport::Channel> {
+    let channel =
+        tonic::transport::Endpoint::try_from(format!("http://127.0.0.1:{port}"))?.connect_lazy();
+    let health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    eventually(Duration::from_secs(20), || {
+        let mut health = health.clone();
+        async move {
+            let response = health
+                .check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .ok()?;
+            (response.into_inner().status
+                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                .then_some(())
+        }
+    })
+    .await?;
+    Ok(channel)
+}

@@ -1,0 +1,58 @@
+//! The customers use cases. Each change is one transaction that also appends its event to
+//! the outbox.
+
+use plaza_domain::{Page, PageRequest, new_id, now};
+use plaza_events::{Envelope, customers::CustomerRegistered};
+use plaza_messaging::{OutboxSignal, outbox};
+use plaza_service::ServiceError;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::{
+    adapters::postgres,
+    domain::{Customer, Registration},
+};
+
+#[derive(Debug, Clone)]
+pub struct Customers {
+    pool: PgPool,
+    outbox: OutboxSignal,
+}
+
+impl Customers {
+    pub fn new(pool: PgPool, outbox: OutboxSignal) -> Self {
+        Self { pool, outbox }
+    }
+
+    pub async fn register(&self, registration: Registration) -> Result<Customer, ServiceError> {
+        let customer = Customer {
+            id: new_id(),
+            name: registration.name().to_owned(),
+            phone: registration.phone().to_owned(),
+            registered_at: now(),
+        };
+        let mut transaction = self.pool.begin().await?;
+        postgres::insert(&mut transaction, &customer).await?;
+        let event = CustomerRegistered {
+            customer_id: customer.id,
+            name: customer.name.clone(),
+            phone: customer.phone.clone(),
+        };
+        outbox::append(&mut transaction, Envelope::new(customer.id, event)).await?;
+        transaction.commit().await?;
+        self.outbox.notify();
+        tracing::info!(customer_id = %customer.id, "customer registered");
+        Ok(customer)
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Customer, ServiceError> {
+        postgres::find(&self.pool, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("customer {id} not found")))
+    }
+
+    pub async fn list(&self, page: PageRequest) -> Result<Page<Customer>, ServiceError> {
+        let rows = postgres::list(&self.pool, page).await?;
+        Ok(Page::from_rows(rows, page, |customer| customer.id))
+    }
+}
