@@ -14,7 +14,7 @@ mod relay;
 mod streams;
 pub mod trace;
 
-pub use relay::{OutboxRelay, OutboxSignal};
+pub use relay::{Outbox, OutboxRelay};
 pub use streams::{connect, declare_stream};
 
 use std::borrow::Cow;

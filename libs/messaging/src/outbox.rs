@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 /// Appends `envelope` to the outbox on `connection`, which should be inside the transaction
 /// that makes the change the event describes. An envelope without trace context gets the
 /// current span's, so the trace follows the event. After the commit, wake the relay with
-/// [`crate::OutboxSignal::notify`].
+/// [`crate::Outbox::notify`].
 pub async fn append<T: Event>(
     connection: &mut PgConnection,
     mut envelope: Envelope<T>,

@@ -4,8 +4,8 @@ use std::{
 };
 
 use async_nats::{HeaderMap, jetstream};
-use plaza_events::Namespace;
-use sqlx::PgPool;
+use plaza_events::{Envelope, Event, Namespace};
+use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -22,13 +22,26 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
 const SENT_RETENTION_HOURS: i32 = 24;
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 
-/// Wakes the relay when a transaction that appended to the outbox has committed, so that an
-/// event leaves within milliseconds instead of at the next poll.
+/// A service's handle on its outbox: commits a change with its event, then wakes the relay,
+/// so that the event leaves within milliseconds instead of at the next poll.
 #[derive(Debug, Clone, Default)]
-pub struct OutboxSignal(Arc<Notify>);
+pub struct Outbox(Arc<Notify>);
 
-impl OutboxSignal {
-    /// Call after the commit. A wake-up with no relay waiting is kept for its next wait.
+impl Outbox {
+    /// Appends `envelope` to the outbox inside `transaction`, commits, and wakes the relay.
+    pub async fn commit<T: Event>(
+        &self,
+        mut transaction: Transaction<'_, Postgres>,
+        envelope: Envelope<T>,
+    ) -> sqlx::Result<()> {
+        crate::outbox::append(&mut transaction, envelope).await?;
+        transaction.commit().await?;
+        self.notify();
+        Ok(())
+    }
+
+    /// Wakes the relay; call after committing rows appended with [`crate::outbox::append`]. A
+    /// wake-up with no relay waiting is kept for its next wait.
     pub fn notify(&self) {
         self.0.notify_one();
     }
@@ -41,7 +54,7 @@ pub struct OutboxRelay {
     pool: PgPool,
     jetstream: jetstream::Context,
     namespace: Namespace,
-    signal: OutboxSignal,
+    signal: Outbox,
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,7 +71,7 @@ impl OutboxRelay {
         pool: PgPool,
         jetstream: jetstream::Context,
         namespace: Namespace,
-        signal: OutboxSignal,
+        signal: Outbox,
     ) -> Self {
         Self {
             pool,

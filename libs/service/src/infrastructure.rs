@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use plaza_events::{Namespace, Stream};
-use plaza_messaging::{OutboxRelay, OutboxSignal};
+use plaza_messaging::{Outbox, OutboxRelay};
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     database,
     grpc::{self, Services},
-    settings::{DatabaseSettings, GrpcSettings, NatsSettings},
+    settings::ServiceSettings,
 };
 
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -29,7 +29,7 @@ pub struct Infrastructure {
     pub pool: PgPool,
     pub jetstream: jetstream::Context,
     pub namespace: Namespace,
-    pub outbox: OutboxSignal,
+    pub outbox: Outbox,
     migrate: bool,
     stream_replicas: usize,
 }
@@ -37,21 +37,19 @@ pub struct Infrastructure {
 impl Infrastructure {
     pub async fn connect(
         service: &'static str,
-        grpc: &GrpcSettings,
-        database: &DatabaseSettings,
-        nats: &NatsSettings,
+        settings: &ServiceSettings,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(grpc.listen).await?;
-        let client = plaza_messaging::connect(&nats.url, service).await?;
+        let listener = TcpListener::bind(settings.grpc.listen).await?;
+        let client = plaza_messaging::connect(&settings.nats.url, service).await?;
         Ok(Self {
             service,
             listener,
-            pool: database::pool(database)?,
+            pool: database::pool(&settings.database)?,
             jetstream: jetstream::new(client),
-            namespace: Namespace::new(&nats.prefix),
-            outbox: OutboxSignal::default(),
-            migrate: database.migrate,
-            stream_replicas: nats.stream_replicas,
+            namespace: Namespace::new(&settings.nats.prefix),
+            outbox: Outbox::default(),
+            migrate: settings.database.migrate,
+            stream_replicas: settings.nats.stream_replicas,
         })
     }
 

@@ -8,8 +8,10 @@
 //! - [`database`]: the Postgres pool pinned to the service's schema;
 //! - [`Infrastructure`]: the connections and background work beside the API (outbox relay);
 //! - [`ServiceError`]: the one mapping from what went wrong to a gRPC status;
-//! - [`run`]: the whole life of a service process, with exit code 64 on bad configuration.
+//! - [`Service`], [`Application`] and [`main`]: one generic service process (exit code 64
+//!   on bad configuration); a service only says what it is.
 
+mod application;
 pub mod database;
 mod error;
 pub mod grpc;
@@ -19,6 +21,6 @@ pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 
+pub use application::{Application, NoSettings, Service, load_settings, main};
 pub use error::ServiceError;
 pub use infrastructure::Infrastructure;
-pub use process::run;

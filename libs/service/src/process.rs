@@ -14,7 +14,7 @@ const EXIT_BAD_CONFIG: u8 = 64;
 /// The whole life of a service process: loads its settings `S` (exit 64 with a clear message
 /// when they are wrong), starts telemetry, runs `app` until it ends or SIGTERM/SIGINT plus
 /// the grace period, and turns the outcome into the exit code.
-pub fn run<S, F, Fut>(service: &'static str, defaults: &'static str, app: F) -> ExitCode
+pub(crate) fn run<S, F, Fut>(service: &'static str, defaults: &'static str, app: F) -> ExitCode
 where
     S: DeserializeOwned,
     F: FnOnce(S, CancellationToken) -> Fut,

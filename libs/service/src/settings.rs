@@ -24,6 +24,14 @@ pub fn load<T: DeserializeOwned>(service: &str, defaults: &str) -> Result<T, con
         .try_deserialize()
 }
 
+/// What every service connects to: its listener, its database, NATS.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceSettings {
+    pub grpc: GrpcSettings,
+    pub database: DatabaseSettings,
+    pub nats: NatsSettings,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct GrpcSettings {
     /// Where the gRPC server listens; port 0 picks a free port (tests).

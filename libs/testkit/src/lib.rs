@@ -16,8 +16,10 @@ use std::{
 
 use futures::TryStreamExt;
 use plaza_events::Namespace;
-use plaza_service::settings::{DatabaseSettings, GrpcSettings, NatsSettings};
+use plaza_service::{Application, Service, load_settings, settings::ServiceSettings};
 use sqlx::{Connection, PgConnection};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const INIT_SQL: &str = include_str!("../../../deploy/postgres/init.sql");
@@ -135,17 +137,49 @@ impl TestEnvironment {
     }
 
     /// Points a service's settings at this environment, logging in as `role`, on a free port.
-    pub fn configure(
-        &self,
-        role: &str,
-        grpc: &mut GrpcSettings,
-        database: &mut DatabaseSettings,
-        nats: &mut NatsSettings,
-    ) {
-        grpc.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        database.url = self.database.url(role);
-        nats.url = self.nats.url();
-        nats.prefix = self.nats.namespace.prefix().to_owned();
+    pub fn configure(&self, role: &str, settings: &mut ServiceSettings) {
+        settings.grpc.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.database.url = self.database.url(role);
+        settings.nats.url = self.nats.url();
+        settings.nats.prefix = self.nats.namespace.prefix().to_owned();
+    }
+}
+
+/// A service running in the test's process, as `main` would run it, against a
+/// [`TestEnvironment`].
+#[derive(Debug)]
+pub struct RunningService {
+    /// A channel to the service, opened once it reports SERVING.
+    pub channel: tonic::transport::Channel,
+    pub environment: TestEnvironment,
+    shutdown: CancellationToken,
+    running: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningService {
+    /// Starts service `S` with its default settings pointed at `environment`, logging in as
+    /// its own role (`plaza_<name>`), and waits until it serves.
+    pub async fn start<S: Service>(environment: TestEnvironment) -> anyhow::Result<Self> {
+        let (mut common, settings) = load_settings::<S>()?;
+        environment.configure(&format!("plaza_{}", S::NAME), &mut common);
+        let application = Application::<S>::build(&common, settings).await?;
+        let port = application.port();
+        let shutdown = CancellationToken::new();
+        let running = tokio::spawn(application.run_until_stopped(shutdown.clone()));
+        Ok(Self {
+            channel: wait_until_serving(port).await?,
+            environment,
+            shutdown,
+            running,
+        })
+    }
+
+    /// Stops the service as SIGTERM would, checks that it stopped cleanly, and hands back its
+    /// environment for a restart.
+    pub async fn stop(self) -> anyhow::Result<TestEnvironment> {
+        self.shutdown.cancel();
+        self.running.await??;
+        Ok(self.environment)
     }
 }
 

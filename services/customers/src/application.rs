@@ -3,7 +3,7 @@
 
 use plaza_domain::{Page, PageRequest, new_id, now};
 use plaza_events::{Envelope, customers::CustomerRegistered};
-use plaza_messaging::{OutboxSignal, outbox};
+use plaza_messaging::Outbox;
 use plaza_service::ServiceError;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -16,11 +16,11 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Customers {
     pool: PgPool,
-    outbox: OutboxSignal,
+    outbox: Outbox,
 }
 
 impl Customers {
-    pub fn new(pool: PgPool, outbox: OutboxSignal) -> Self {
+    pub fn new(pool: PgPool, outbox: Outbox) -> Self {
         Self { pool, outbox }
     }
 
@@ -38,9 +38,9 @@ impl Customers {
             name: customer.name.clone(),
             phone: customer.phone.clone(),
         };
-        outbox::append(&mut transaction, Envelope::new(customer.id, event)).await?;
-        transaction.commit().await?;
-        self.outbox.notify();
+        self.outbox
+            .commit(transaction, Envelope::new(customer.id, event))
+            .await?;
         tracing::info!(customer_id = %customer.id, "customer registered");
         Ok(customer)
     }

@@ -3,17 +3,42 @@
 //!
 //! - `domain`: what a valid customer is (pure);
 //! - `application`: the use cases, each one transaction with its event;
-//! - `adapters::grpc`: the `CustomersService` API; `adapters::postgres`: the `customers` table;
-//! - `startup`: wiring, for `main` and for the tests.
+//! - `adapters::grpc`: the `CustomersService` API; `adapters::postgres`: the `customers` table.
 
 mod adapters;
 mod application;
 pub mod domain;
-mod startup;
 
-pub use startup::{Application, Settings, main};
+use plaza_events::Stream;
+use plaza_proto::customers::v1::customers_service_server::{CustomersServiceServer, SERVICE_NAME};
+use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use sqlx::migrate::Migrator;
 
-/// The service's name, in logs, traces and the environment prefix (`PLAZA_CUSTOMERS__...`).
-pub const SERVICE: &str = "customers";
-/// `config/default.toml`, embedded so the binary runs from anywhere.
-pub const DEFAULT_SETTINGS: &str = include_str!("../config/default.toml");
+use crate::{adapters::grpc::CustomersApi, application::Customers};
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// The customers service, as `plaza-service` runs it.
+#[derive(Debug)]
+pub struct Service;
+
+impl plaza_service::Service for Service {
+    const NAME: &'static str = "customers";
+    const DEFAULT_SETTINGS: &'static str = include_str!("../config/default.toml");
+    const STREAM: Stream = Stream::CUSTOMERS;
+    type Settings = NoSettings;
+
+    fn migrations() -> &'static Migrator {
+        &MIGRATIONS
+    }
+
+    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+        let customers = Customers::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
+        Services {
+            routes: tonic::service::Routes::new(CustomersServiceServer::new(CustomersApi::new(
+                customers,
+            ))),
+            names: vec![SERVICE_NAME],
+        }
+    }
+}

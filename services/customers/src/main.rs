@@ -1,9 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    plaza_service::run(
-        customers::SERVICE,
-        customers::DEFAULT_SETTINGS,
-        customers::main,
-    )
+    plaza_service::main::<customers::Service>()
 }

@@ -1,49 +1,37 @@
-use customers::{Application, Settings};
+use customers::Service;
 use plaza_proto::customers::v1::{
     Customer, RegisterCustomerRequest, customers_service_client::CustomersServiceClient,
 };
-use plaza_testkit::{TestEnvironment, wait_until_serving};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use plaza_testkit::{RunningService, TestEnvironment};
 use tonic::{Code, Status, transport::Channel};
 use tonic_types::StatusExt;
 
 pub struct TestApp {
     pub client: CustomersServiceClient<Channel>,
-    pub environment: TestEnvironment,
-    shutdown: CancellationToken,
-    running: JoinHandle<anyhow::Result<()>>,
+    service: RunningService,
 }
 
 /// Starts the service against a fresh environment and waits until it serves.
 pub async fn spawn_app() -> TestApp {
-    let environment = TestEnvironment::create().await.expect("test environment");
-    spawn_app_in(environment).await
+    spawn_app_in(TestEnvironment::create().await.expect("test environment")).await
 }
 
 /// Starts the service against an existing environment (a restart).
 pub async fn spawn_app_in(environment: TestEnvironment) -> TestApp {
-    let mut settings = Settings::load().expect("settings");
-    environment.configure(
-        "plaza_customers",
-        &mut settings.grpc,
-        &mut settings.database,
-        &mut settings.nats,
-    );
-    let application = Application::build(&settings).await.expect("build");
-    let port = application.port();
-    let shutdown = CancellationToken::new();
-    let running = tokio::spawn(application.run_until_stopped(shutdown.clone()));
-    let channel = wait_until_serving(port).await.expect("serving");
+    let service = RunningService::start::<Service>(environment)
+        .await
+        .expect("service starts");
     TestApp {
-        client: CustomersServiceClient::new(channel),
-        environment,
-        shutdown,
-        running,
+        client: CustomersServiceClient::new(service.channel.clone()),
+        service,
     }
 }
 
 impl TestApp {
+    pub fn environment(&self) -> &TestEnvironment {
+        &self.service.environment
+    }
+
     pub async fn register(&self, name: &str, phone: &str) -> Result<Customer, Status> {
         self.client
             .clone()
@@ -55,11 +43,8 @@ impl TestApp {
             .map(tonic::Response::into_inner)
     }
 
-    /// Stops the service as SIGTERM would, and hands back its environment.
     pub async fn stop(self) -> TestEnvironment {
-        self.shutdown.cancel();
-        self.running.await.expect("join").expect("clean stop");
-        self.environment
+        self.service.stop().await.expect("clean stop")
     }
 }
 

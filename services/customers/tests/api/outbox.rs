@@ -10,7 +10,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The number of messages in the service's stream, once the relay marked every row sent.
 async fn published_count(app: &TestApp) -> u64 {
-    let environment = &app.environment;
+    let environment = app.environment();
     let pool = PgPool::connect(&environment.database.url("postgres"))
         .await
         .unwrap();
@@ -44,17 +44,17 @@ async fn a_registered_customer_is_published_once_with_its_envelope() {
 
     assert_eq!(published_count(&app).await, 1);
     let subject = app
-        .environment
+        .environment()
         .nats
         .namespace
         .subject("customers.customer.registered");
     let stream_name = app
-        .environment
+        .environment()
         .nats
         .namespace
         .stream_name(Stream::CUSTOMERS);
     let message = app
-        .environment
+        .environment()
         .nats
         .jetstream()
         .get_stream(stream_name)

@@ -1,0 +1,95 @@
+//! One generic service process. A service says what it is by implementing [`Service`]; this
+//! module builds it, serves it, migrates it and runs its commands, the same way for all.
+
+use std::process::ExitCode;
+
+use plaza_events::Stream;
+use serde::{Deserialize, de::DeserializeOwned};
+use sqlx::migrate::Migrator;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    Infrastructure,
+    grpc::Services,
+    settings::{self, ServiceSettings},
+};
+
+/// What makes a Plaza service: its name, defaults, migrations, stream and API.
+pub trait Service: 'static {
+    /// In logs, traces and the environment prefix (`PLAZA_<NAME>__...`).
+    const NAME: &'static str;
+    /// The service's `config/default.toml`, embedded so the binary runs from anywhere.
+    const DEFAULT_SETTINGS: &'static str;
+    /// The stream the service publishes its events to.
+    const STREAM: Stream;
+    /// Settings of the service's own, beside the common [`ServiceSettings`].
+    type Settings: DeserializeOwned + Send + 'static;
+
+    fn migrations() -> &'static Migrator;
+
+    /// The gRPC services to serve, wired to the infrastructure.
+    fn api(settings: &Self::Settings, infrastructure: &Infrastructure) -> Services;
+}
+
+/// For a service with no settings of its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NoSettings {}
+
+/// A service, connected and bound, ready to run.
+#[derive(Debug)]
+pub struct Application<S: Service> {
+    infrastructure: Infrastructure,
+    settings: S::Settings,
+}
+
+impl<S: Service> Application<S> {
+    pub async fn build(common: &ServiceSettings, settings: S::Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            infrastructure: Infrastructure::connect(S::NAME, common).await?,
+            settings,
+        })
+    }
+
+    /// The port the gRPC server listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.infrastructure.port()
+    }
+
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let services = S::api(&self.settings, &self.infrastructure);
+        self.infrastructure
+            .run(services, S::migrations(), S::STREAM, shutdown)
+            .await
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.infrastructure.migrate(S::migrations()).await
+    }
+}
+
+/// Loads the service's settings: embedded defaults, the file named by `PLAZA_CONFIG`, then
+/// the environment.
+pub fn load_settings<S: Service>() -> Result<(ServiceSettings, S::Settings), settings::ConfigError>
+{
+    Ok((
+        settings::load(S::NAME, S::DEFAULT_SETTINGS)?,
+        settings::load(S::NAME, S::DEFAULT_SETTINGS)?,
+    ))
+}
+
+/// The service binary's `main`. Commands: none or `serve` runs the service; `migrate`
+/// applies the migrations and exits.
+pub fn main<S: Service>() -> ExitCode {
+    crate::process::run(
+        S::NAME,
+        S::DEFAULT_SETTINGS,
+        |(common, settings): (ServiceSettings, S::Settings), shutdown| async move {
+            let application = Application::<S>::build(&common, settings).await?;
+            match std::env::args().nth(1).as_deref() {
+                None | Some("serve") => application.run_until_stopped(shutdown).await,
+                Some("migrate") => application.migrate().await,
+                Some(other) => anyhow::bail!("unknown command {other:?}; use serve or migrate"),
+            }
+        },
+    )
+}
