@@ -10,7 +10,7 @@ const SOURCE: &str = "plaza/inventory";
 /// A store's state after it was created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StoreDetails {
+pub struct StoreSnapshot {
     pub store_id: Uuid,
     pub name: String,
     pub location: String,
@@ -20,7 +20,7 @@ pub struct StoreDetails {
 /// A product's state after it was added or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProductDetails {
+pub struct ProductSnapshot {
     pub product_id: Uuid,
     pub store_id: Uuid,
     pub name: String,
@@ -43,23 +43,23 @@ macro_rules! inventory_event {
     };
 }
 
-inventory_event!(StoreCreated(StoreDetails) = "inventory.store.created");
+inventory_event!(StoreCreated(StoreSnapshot) = "inventory.store.created");
 inventory_event!(
     /// The store's name or location changed.
-    StoreUpdated(StoreDetails) = "inventory.store.updated"
+    StoreUpdated(StoreSnapshot) = "inventory.store.updated"
 );
 inventory_event!(
     /// The store now takes part in the shop: its products are in the catalog.
-    ParticipationEnabled(StoreDetails) = "inventory.store.participation_enabled"
+    ParticipationEnabled(StoreSnapshot) = "inventory.store.participation_enabled"
 );
 inventory_event!(
     /// The store left the shop: its products are no longer in the catalog.
-    ParticipationDisabled(StoreDetails) = "inventory.store.participation_disabled"
+    ParticipationDisabled(StoreSnapshot) = "inventory.store.participation_disabled"
 );
-inventory_event!(ProductAdded(ProductDetails) = "inventory.product.added");
+inventory_event!(ProductAdded(ProductSnapshot) = "inventory.product.added");
 inventory_event!(
     /// The product's name, description, price or available stock was changed by an admin.
-    ProductUpdated(ProductDetails) = "inventory.product.updated"
+    ProductUpdated(ProductSnapshot) = "inventory.product.updated"
 );
 
 /// The store and, with it, all its products were deleted.

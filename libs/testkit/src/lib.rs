@@ -4,7 +4,9 @@
 //! - [`TestDatabase`]: a fresh database per test, with the roles and schemas of
 //!   `deploy/postgres/init.sql`;
 //! - [`TestNats`]: a unique stream and subject prefix per test;
-//! - [`eventually`] and [`wait_until_serving`]: polling with a deadline instead of sleeping.
+//! - [`RunningService`]: a service started in-process as `main` would start it;
+//! - [`eventually`] and [`wait_until_serving`]: polling with a deadline instead of sleeping;
+//! - [`assert_invalid_argument`]: the error shape every service promises for bad input.
 //!
 //! Databases and streams of earlier runs older than an hour are removed as new ones are made,
 //! so crashed tests do not pile up; their names carry a UUID v7, which carries the time.
@@ -220,4 +222,29 @@ pub async fn wait_until_serving(port: u16) -> anyhow::Result<tonic::transport::C
     })
     .await?;
     Ok(channel)
+}
+
+/// Asserts an INVALID_ARGUMENT whose message starts with `field:` and whose `BadRequest`
+/// details name `field`.
+pub fn assert_invalid_argument<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str) {
+    use tonic_types::StatusExt;
+
+    let status = match result {
+        Ok(value) => panic!("expected INVALID_ARGUMENT naming {field}, got {value:?}"),
+        Err(status) => status,
+    };
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().starts_with(&format!("{field}:")),
+        "{status:?}"
+    );
+    let violations = status
+        .get_details_bad_request()
+        .map(|details| details.field_violations)
+        .unwrap_or_default();
+    assert_eq!(
+        violations.first().map(|v| v.field.as_str()),
+        Some(field),
+        "{status:?}"
+    );
 }

@@ -1,9 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    plaza_service::run(
-        inventory::SERVICE,
-        inventory::DEFAULT_SETTINGS,
-        inventory::main,
-    )
+    plaza_service::main::<inventory::Service>()
 }

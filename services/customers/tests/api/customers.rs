@@ -2,7 +2,9 @@ use plaza_proto::customers::v1::{GetCustomerRequest, ListCustomersRequest};
 use tonic::Code;
 use uuid::Uuid;
 
-use crate::helpers::{assert_invalid, spawn_app};
+use plaza_testkit::assert_invalid_argument as assert_invalid;
+
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_registered_customer_has_a_v7_id_and_a_normalised_phone() {

@@ -3,8 +3,7 @@ use plaza_proto::customers::v1::{
     Customer, RegisterCustomerRequest, customers_service_client::CustomersServiceClient,
 };
 use plaza_testkit::{RunningService, TestEnvironment};
-use tonic::{Code, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{Status, transport::Channel};
 
 pub struct TestApp {
     pub client: CustomersServiceClient<Channel>,
@@ -46,19 +45,4 @@ impl TestApp {
     pub async fn stop(self) -> TestEnvironment {
         self.service.stop().await.expect("clean stop")
     }
-}
-
-/// Asserts an INVALID_ARGUMENT that names `field` in its message and its details.
-pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, field: &str) {
-    let status = result.expect_err("should be refused");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert!(
-        status.message().starts_with(&format!("{field}:")),
-        "{status:?}"
-    );
-    let violations = status
-        .get_details_bad_request()
-        .expect("details")
-        .field_violations;
-    assert_eq!(violations[0].field, field);
 }

@@ -1,0 +1,45 @@
+//! The inventory service: stores (name, location, taking part in the shop or not), their
+//! products (name, description, price, stock), and the public catalog of the participating
+//! stores' products. Every change is published through the outbox on the `INVENTORY` stream.
+//!
+//! - `domain`: what valid stores and products are (pure);
+//! - `application`: the use cases, each one transaction with its event;
+//! - `adapters::grpc`: the `InventoryService` API; `adapters::postgres`: `stores`, `products`.
+
+mod adapters;
+mod application;
+pub mod domain;
+
+use plaza_events::Stream;
+use plaza_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
+use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use sqlx::migrate::Migrator;
+
+use crate::{adapters::grpc::InventoryApi, application::Inventory};
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// The inventory service, as `plaza-service` runs it.
+#[derive(Debug)]
+pub struct Service;
+
+impl plaza_service::Service for Service {
+    const NAME: &'static str = "inventory";
+    const DEFAULT_SETTINGS: &'static str = include_str!("../config/default.toml");
+    const STREAM: Stream = Stream::INVENTORY;
+    type Settings = NoSettings;
+
+    fn migrations() -> &'static Migrator {
+        &MIGRATIONS
+    }
+
+    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+        let inventory = Inventory::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
+        Services {
+            routes: tonic::service::Routes::new(InventoryServiceServer::new(InventoryApi::new(
+                inventory,
+            ))),
+            names: vec![SERVICE_NAME],
+        }
+    }
+}
