@@ -1,0 +1,45 @@
+//! The payments service: mock payments. A customer authorizes an amount; the order saga binds
+//! the authorization to one order (confirms it); paying the order captures it; a rejected or
+//! cancelled order voids it. Changes are published through the outbox on `PAYMENTS`.
+//!
+//! - `domain`: payments and the rules of their life (pure);
+//! - `application`: the use cases, each one transaction with its event;
+//! - `adapters::grpc`: the `PaymentsService` API; `adapters::postgres`: the `payments` table.
+
+mod adapters;
+mod application;
+pub mod domain;
+
+use plaza_events::Stream;
+use plaza_proto::payments::v1::payments_service_server::{PaymentsServiceServer, SERVICE_NAME};
+use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use sqlx::migrate::Migrator;
+
+use crate::{adapters::grpc::PaymentsApi, application::Payments};
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// The payments service, as `plaza-service` runs it.
+#[derive(Debug)]
+pub struct Service;
+
+impl plaza_service::Service for Service {
+    const NAME: &'static str = "payments";
+    const DEFAULT_SETTINGS: &'static str = include_str!("../config/default.toml");
+    const STREAM: Stream = Stream::PAYMENTS;
+    type Settings = NoSettings;
+
+    fn migrations() -> &'static Migrator {
+        &MIGRATIONS
+    }
+
+    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+        let payments = Payments::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
+        Services {
+            routes: tonic::service::Routes::new(PaymentsServiceServer::new(PaymentsApi::new(
+                payments,
+            ))),
+            names: vec![SERVICE_NAME],
+        }
+    }
+}
