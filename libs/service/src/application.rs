@@ -83,6 +83,7 @@ pub fn main<S: Service>() -> ExitCode {
     crate::process::run(
         S::NAME,
         S::DEFAULT_SETTINGS,
+        load_settings::<S>,
         |(common, settings): (ServiceSettings, S::Settings), shutdown| async move {
             let application = Application::<S>::build(&common, settings).await?;
             match std::env::args().nth(1).as_deref() {

@@ -1,27 +1,30 @@
 use std::{future::Future, process::ExitCode};
 
-use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    settings::{self, ProcessSettings},
+    settings::{self, ConfigError, ProcessSettings},
     shutdown, telemetry,
 };
 
 /// sysexits' EX_CONFIG: the configuration is wrong; restarting will not help.
 const EXIT_BAD_CONFIG: u8 = 64;
 
-/// The whole life of a service process: loads its settings `S` (exit 64 with a clear message
-/// when they are wrong), starts telemetry, runs `app` until it ends or SIGTERM/SIGINT plus
-/// the grace period, and turns the outcome into the exit code.
-pub(crate) fn run<S, F, Fut>(service: &'static str, defaults: &'static str, app: F) -> ExitCode
+/// The whole life of a service process: loads its settings with `load` (exit 64 with a clear
+/// message when they are wrong), starts telemetry, runs `app` until it ends or SIGTERM/SIGINT
+/// plus the grace period, and turns the outcome into the exit code.
+pub(crate) fn run<S, F, Fut>(
+    service: &'static str,
+    defaults: &'static str,
+    load: impl FnOnce() -> Result<S, ConfigError>,
+    app: F,
+) -> ExitCode
 where
-    S: DeserializeOwned,
     F: FnOnce(S, CancellationToken) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let loaded = settings::load::<ProcessSettings>(service, defaults)
-        .and_then(|process| Ok((process, settings::load::<S>(service, defaults)?)));
+        .and_then(|process| Ok((process, load()?)));
     let (process, settings) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {

@@ -5,3 +5,4 @@
 mod customers;
 mod helpers;
 mod outbox;
+mod process;
