@@ -86,3 +86,79 @@ impl Event for ProductDeleted {
     const TYPE: &'static str = "inventory.product.deleted";
     const SOURCE: &'static str = SOURCE;
 }
+
+/// Units of one product held or missing for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockLine {
+    pub product_id: Uuid,
+    pub quantity: i32,
+}
+
+/// Every line of the order is reserved: the units left the available stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockReserved {
+    pub order_id: Uuid,
+    pub lines: Vec<StockLine>,
+}
+
+impl Event for StockReserved {
+    const TYPE: &'static str = "inventory.stock.reserved";
+    const SOURCE: &'static str = SOURCE;
+}
+
+/// A line the stock cannot cover: what was asked, and what was available.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingStock {
+    pub product_id: Uuid,
+    pub requested: i32,
+    pub available: i32,
+}
+
+/// Why inventory refuses an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StockRejectReason {
+    OutOfStock,
+}
+
+/// At least one line cannot be reserved; nothing was reserved (all or nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockRejected {
+    pub order_id: Uuid,
+    pub reason: StockRejectReason,
+    /// The lines the stock cannot cover.
+    pub lines: Vec<MissingStock>,
+}
+
+impl Event for StockRejected {
+    const TYPE: &'static str = "inventory.stock.rejected";
+    const SOURCE: &'static str = SOURCE;
+}
+
+/// The order's reservation went back to the available stock (order rejected or cancelled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockReleased {
+    pub order_id: Uuid,
+}
+
+impl Event for StockReleased {
+    const TYPE: &'static str = "inventory.stock.released";
+    const SOURCE: &'static str = SOURCE;
+}
+
+/// The order was delivered: its reserved units are sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockCommitted {
+    pub order_id: Uuid,
+}
+
+impl Event for StockCommitted {
+    const TYPE: &'static str = "inventory.stock.committed";
+    const SOURCE: &'static str = SOURCE;
+}

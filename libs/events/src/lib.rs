@@ -8,6 +8,7 @@
 pub mod customers;
 pub mod inventory;
 mod namespace;
+pub mod ordering;
 pub mod payments;
 
 pub use namespace::{Namespace, Stream};

@@ -5,15 +5,22 @@
 //! - [`OutboxRelay`]: publishes unsent rows in order with `Nats-Msg-Id` = event id, waits for
 //!   the PubAcks, then marks them sent. A crash between publish and mark republishes, and the
 //!   stream's duplicate window drops the copy.
+//! - [`EventConsumer`]: the idempotent consumer: inbox row in the handler's transaction, ack
+//!   after commit, bounded concurrency, nak with backoff, dead letters instead of crashes.
 //! - [`trace`]: W3C trace context carried in the envelope and the NATS headers.
 //! - [`declare_stream`]: each service declares the stream it publishes to at start-up.
-//! - [`migrator`]: the service's migrations plus the tables this crate owns.
+//! - [`migrator`]: the service's migrations plus the tables this crate owns (outbox, inbox).
 
+mod consumer;
 pub mod outbox;
 mod relay;
 mod streams;
 pub mod trace;
 
+pub use consumer::{
+    DEAD_LETTERS, Delivery, EventConsumer, Handler, HandlerError, Interest, MAX_DELIVER,
+    Subscription,
+};
 pub use relay::{Outbox, OutboxRelay};
 pub use streams::{connect, declare_stream};
 

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use futures::future::BoxFuture;
 use plaza_events::Stream;
 use serde::{Deserialize, de::DeserializeOwned};
 use sqlx::migrate::Migrator;
@@ -27,8 +28,57 @@ pub trait Service: 'static {
 
     fn migrations() -> &'static Migrator;
 
-    /// The gRPC services to serve, wired to the infrastructure.
-    fn api(settings: &Self::Settings, infrastructure: &Infrastructure) -> Services;
+    /// The gRPC services to serve and the workers to run, wired to the infrastructure.
+    fn components(settings: &Self::Settings, infrastructure: &Infrastructure) -> Components;
+}
+
+/// Background work a service runs beside its API until shutdown, such as an event consumer.
+pub type Worker = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send>;
+
+/// What a service runs: its gRPC API and its workers.
+#[derive(Default)]
+pub struct Components {
+    pub(crate) api: Services,
+    pub(crate) workers: Vec<Worker>,
+}
+
+impl std::fmt::Debug for Components {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Components")
+            .field("api", &self.api.names)
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+impl Components {
+    /// Serves `service`, registered under `name` for health checks.
+    pub fn serve<S>(service: S, name: &'static str) -> Self
+    where
+        S: tonic::codegen::Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = std::convert::Infallible,
+            > + tonic::server::NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        Self {
+            api: Services {
+                routes: tonic::service::Routes::new(service),
+                names: vec![name],
+            },
+            workers: Vec::new(),
+        }
+    }
+
+    pub fn with_worker(mut self, worker: Worker) -> Self {
+        self.workers.push(worker);
+        self
+    }
 }
 
 /// For a service with no settings of its own.
@@ -56,9 +106,9 @@ impl<S: Service> Application<S> {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let services = S::api(&self.settings, &self.infrastructure);
+        let components = S::components(&self.settings, &self.infrastructure);
         self.infrastructure
-            .run(services, S::migrations(), S::STREAM, shutdown)
+            .run(components, S::migrations(), S::STREAM, shutdown)
             .await
     }
 

@@ -14,8 +14,8 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 /// shorter `grpc-timeout`.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What a service hands to [`serve`].
-#[derive(Debug)]
+/// The gRPC services a service serves.
+#[derive(Debug, Default)]
 pub struct Services {
     pub routes: Routes,
     /// The full names of the services in `routes`, for health (`plaza.customers.v1...`).

@@ -5,15 +5,16 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
+use futures::future::join_all;
 use plaza_events::{Namespace, Stream};
-use plaza_messaging::{Outbox, OutboxRelay};
+use plaza_messaging::{EventConsumer, Handler, Outbox, OutboxRelay, Subscription};
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    database,
-    grpc::{self, Services},
+    application::{Components, Worker},
+    database, grpc,
     settings::ServiceSettings,
 };
 
@@ -60,11 +61,25 @@ impl Infrastructure {
             .map_or(0, |address| address.port())
     }
 
-    /// Serves `services` and relays the outbox until `shutdown`. Before reporting SERVING it
-    /// applies `migrations` and declares `stream`, retrying while Postgres or NATS are down.
+    /// A worker that consumes `subscription` with `handler` (see [`EventConsumer`]).
+    pub fn consumer<H: Handler>(&self, subscription: Subscription, handler: H) -> Worker {
+        let consumer = EventConsumer::new(
+            self.pool.clone(),
+            self.jetstream.clone(),
+            self.namespace.clone(),
+            self.outbox.clone(),
+            subscription,
+            handler,
+        );
+        Box::new(move |shutdown| Box::pin(consumer.run(shutdown)))
+    }
+
+    /// Serves the API, relays the outbox and runs the workers until `shutdown`. Before
+    /// reporting SERVING it applies `migrations` and declares `stream`, retrying while
+    /// Postgres or NATS are down; the relay and the workers start then.
     pub async fn run(
         self,
-        services: Services,
+        components: Components,
         migrations: &'static Migrator,
         stream: Stream,
         shutdown: CancellationToken,
@@ -93,20 +108,22 @@ impl Infrastructure {
             self.namespace.clone(),
             self.outbox.clone(),
         );
-        let relaying = {
+        let workers = components.workers;
+        let background = {
             let shutdown = shutdown.clone();
             async move {
-                // The relay starts once the outbox table exists.
+                // The relay and the workers start once the tables exist.
                 if ready_rx.await.is_ok() {
-                    relay.run(shutdown).await;
+                    let workers = workers.into_iter().map(|worker| worker(shutdown.clone()));
+                    tokio::join!(relay.run(shutdown.clone()), join_all(workers));
                 }
                 Ok(())
             }
         };
         tracing::info!(service = self.service, port = self.port(), "starting");
         tokio::try_join!(
-            grpc::serve(self.listener, services, readiness, shutdown.clone()),
-            relaying
+            grpc::serve(self.listener, components.api, readiness, shutdown.clone()),
+            background
         )?;
         self.pool.close().await;
         tracing::info!(service = self.service, "stopped");

@@ -21,6 +21,6 @@ pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 
-pub use application::{Application, NoSettings, Service, load_settings, main};
+pub use application::{Application, Components, NoSettings, Service, Worker, load_settings, main};
 pub use error::ServiceError;
 pub use infrastructure::Infrastructure;

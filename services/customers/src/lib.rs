@@ -11,7 +11,7 @@ pub mod domain;
 
 use plaza_events::Stream;
 use plaza_proto::customers::v1::customers_service_server::{CustomersServiceServer, SERVICE_NAME};
-use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use plaza_service::{Components, Infrastructure, NoSettings};
 use sqlx::migrate::Migrator;
 
 use crate::{adapters::grpc::CustomersApi, application::Customers};
@@ -32,13 +32,11 @@ impl plaza_service::Service for Service {
         &MIGRATIONS
     }
 
-    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
         let customers = Customers::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
-        Services {
-            routes: tonic::service::Routes::new(CustomersServiceServer::new(CustomersApi::new(
-                customers,
-            ))),
-            names: vec![SERVICE_NAME],
-        }
+        Components::serve(
+            CustomersServiceServer::new(CustomersApi::new(customers)),
+            SERVICE_NAME,
+        )
     }
 }

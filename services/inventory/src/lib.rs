@@ -12,7 +12,7 @@ pub mod domain;
 
 use plaza_events::Stream;
 use plaza_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
-use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use plaza_service::{Components, Infrastructure, NoSettings};
 use sqlx::migrate::Migrator;
 
 use crate::{adapters::grpc::InventoryApi, application::Inventory};
@@ -33,13 +33,11 @@ impl plaza_service::Service for Service {
         &MIGRATIONS
     }
 
-    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
         let inventory = Inventory::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
-        Services {
-            routes: tonic::service::Routes::new(InventoryServiceServer::new(InventoryApi::new(
-                inventory,
-            ))),
-            names: vec![SERVICE_NAME],
-        }
+        Components::serve(
+            InventoryServiceServer::new(InventoryApi::new(inventory)),
+            SERVICE_NAME,
+        )
     }
 }

@@ -12,7 +12,7 @@ pub mod domain;
 
 use plaza_events::Stream;
 use plaza_proto::payments::v1::payments_service_server::{PaymentsServiceServer, SERVICE_NAME};
-use plaza_service::{Infrastructure, NoSettings, grpc::Services};
+use plaza_service::{Components, Infrastructure, NoSettings};
 use sqlx::migrate::Migrator;
 
 use crate::{adapters::grpc::PaymentsApi, application::Payments};
@@ -33,13 +33,11 @@ impl plaza_service::Service for Service {
         &MIGRATIONS
     }
 
-    fn api(_: &NoSettings, infrastructure: &Infrastructure) -> Services {
+    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
         let payments = Payments::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
-        Services {
-            routes: tonic::service::Routes::new(PaymentsServiceServer::new(PaymentsApi::new(
-                payments,
-            ))),
-            names: vec![SERVICE_NAME],
-        }
+        Components::serve(
+            PaymentsServiceServer::new(PaymentsApi::new(payments)),
+            SERVICE_NAME,
+        )
     }
 }

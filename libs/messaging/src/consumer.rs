@@ -1,0 +1,411 @@
+//! The idempotent JetStream consumer every saga participant uses.
+//!
+//! A durable pull consumer (several replicas of a service share it) delivers events; each is
+//! handled in one Postgres transaction that also records the event id in the `inbox` table,
+//! and is acked only after that transaction commits. A redelivered event finds its id in the
+//! inbox and is skipped. A transient failure is nak'd with a growing delay; an event that
+//! cannot be handled (malformed, of an unknown type, or still failing after `MAX_DELIVER`
+//! deliveries) goes to the dead-letter stream and is terminated, never crashing the service.
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::{
+    HeaderMap,
+    jetstream::{
+        self, AckKind,
+        consumer::{AckPolicy, pull},
+        message::Message,
+        stream,
+    },
+};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use opentelemetry::propagation::Extractor;
+use plaza_events::{Envelope, Event, Namespace, Stream};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use uuid::Uuid;
+
+use crate::Outbox;
+
+/// Deliveries of one event before it is dead-lettered.
+pub const MAX_DELIVER: i64 = 10;
+/// How long the server waits for an ack before it redelivers to another replica.
+const ACK_WAIT: Duration = Duration::from_secs(30);
+/// Events handled at once by one replica.
+const CONCURRENCY: usize = 64;
+const MAX_NAK_DELAY: Duration = Duration::from_secs(5);
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// Inbox rows are kept this long: far longer than any redelivery.
+const INBOX_RETENTION_DAYS: i32 = 7;
+/// The stream that keeps dead letters for inspection.
+pub const DEAD_LETTERS: Stream = Stream {
+    name: "DEADLETTERS",
+    subject_root: "deadletter",
+};
+
+/// Which events a consumer reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Subscription {
+    /// The durable consumer's name, shared by the service's replicas: `payments-orders`.
+    pub durable: &'static str,
+    pub stream: Stream,
+    /// A subject filter inside the stream, without the namespace prefix: `ordering.order.>`.
+    pub filter: &'static str,
+}
+
+/// What a handler does with an event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// Handle it.
+    Handle,
+    /// A known event this handler does not act on: ack it, record nothing.
+    Ignore,
+    /// Not an event this subject should carry: dead-letter it.
+    Unknown,
+}
+
+/// An event as delivered, its data still JSON until the handler asks for its type.
+#[derive(Debug)]
+pub struct Delivery {
+    pub envelope: Envelope<serde_json::Value>,
+}
+
+impl Delivery {
+    pub fn id(&self) -> Uuid {
+        self.envelope.id
+    }
+
+    pub fn event_type(&self) -> &str {
+        &self.envelope.event_type
+    }
+
+    pub fn time(&self) -> DateTime<Utc> {
+        self.envelope.time
+    }
+
+    /// The payload as `T`; a payload that does not fit is a poison message.
+    pub fn data<T: Event>(&self) -> Result<T, HandlerError> {
+        serde_json::from_value(self.envelope.data.clone()).map_err(|error| {
+            HandlerError::Poison(anyhow::anyhow!("data of {} does not fit: {error}", T::TYPE))
+        })
+    }
+}
+
+/// Why a handler did not handle an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth retrying: the database or another service failed, or a concurrent change won.
+    #[error("transient: {0:#}")]
+    Transient(anyhow::Error),
+    /// Will never succeed: the event is dead-lettered.
+    #[error("poison: {0:#}")]
+    Poison(anyhow::Error),
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Transient(error.into())
+    }
+}
+
+/// A saga participant's reaction to events.
+pub trait Handler: Send + Sync + 'static {
+    fn interest(&self, event_type: &str) -> Interest;
+
+    /// When the event may be handled at the earliest (the demo's confirmation delay). Until
+    /// then it is nak'd with that delay, so a waiting event never holds up another.
+    fn not_before(&self, _delivery: &Delivery) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// Handles the event inside `transaction`; events it publishes go through
+    /// [`crate::outbox::append`] on the same transaction.
+    fn handle(
+        &self,
+        transaction: &mut PgConnection,
+        delivery: &Delivery,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// Runs one subscription's handler until shutdown.
+#[derive(Debug)]
+pub struct EventConsumer<H> {
+    pool: PgPool,
+    jetstream: jetstream::Context,
+    namespace: Namespace,
+    outbox: Outbox,
+    subscription: Subscription,
+    handler: Arc<H>,
+}
+
+impl<H: Handler> EventConsumer<H> {
+    pub fn new(
+        pool: PgPool,
+        jetstream: jetstream::Context,
+        namespace: Namespace,
+        outbox: Outbox,
+        subscription: Subscription,
+        handler: H,
+    ) -> Self {
+        Self {
+            pool,
+            jetstream,
+            namespace,
+            outbox,
+            subscription,
+            handler: Arc::new(handler),
+        }
+    }
+
+    /// Consumes until `shutdown`, then lets the events in hand finish. Survives NATS and
+    /// Postgres outages by retrying.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let durable = self.subscription.durable;
+        while !shutdown.is_cancelled() {
+            if let Err(error) = self.consume(&shutdown).await {
+                tracing::warn!(
+                    consumer = durable,
+                    error = format!("{error:#}"),
+                    "consumer failed, retrying"
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(RETRY_DELAY) => {}
+                    () = shutdown.cancelled() => {}
+                }
+            }
+        }
+        tracing::info!(consumer = durable, "consumer stopped");
+    }
+
+    async fn consume(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let consumer = self.consumer().await?;
+        self.prune_inbox().await;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(CONCURRENCY)
+            .messages()
+            .await?;
+        tracing::info!(consumer = self.subscription.durable, "consuming");
+        messages
+            .take_until(shutdown.cancelled())
+            .for_each_concurrent(CONCURRENCY, |message| async move {
+                match message {
+                    Ok(message) => self.process(message).await,
+                    Err(error) => tracing::warn!(%error, "could not receive an event"),
+                }
+            })
+            .await;
+        Ok(())
+    }
+
+    /// The durable consumer, created on first use. The stream belongs to the publishing
+    /// service, which may not have started yet: wait for it.
+    async fn consumer(&self) -> anyhow::Result<jetstream::consumer::Consumer<pull::Config>> {
+        let stream_name = self.namespace.stream_name(self.subscription.stream);
+        let stream = self
+            .jetstream
+            .get_stream(&stream_name)
+            .await
+            .map_err(|error| anyhow::anyhow!("stream {stream_name} is not there yet: {error}"))?;
+        declare_dead_letters(&self.jetstream, &self.namespace).await?;
+        let durable = self.subscription.durable;
+        Ok(stream
+            .get_or_create_consumer(
+                durable,
+                pull::Config {
+                    durable_name: Some(durable.to_owned()),
+                    filter_subject: self.namespace.subject(self.subscription.filter),
+                    ack_policy: AckPolicy::Explicit,
+                    ack_wait: ACK_WAIT,
+                    max_deliver: MAX_DELIVER,
+                    max_ack_pending: 10_000,
+                    ..Default::default()
+                },
+            )
+            .await?)
+    }
+
+    async fn process(&self, message: Message) {
+        let delivered = message.info().map_or(1, |info| info.delivered);
+        let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&message.payload) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                self.dead_letter(&message, &format!("malformed envelope: {error}"))
+                    .await;
+                return;
+            }
+        };
+        let delivery = Delivery { envelope };
+        let span = tracing::info_span!(
+            "event",
+            consumer = self.subscription.durable,
+            event_type = %delivery.event_type(),
+            event_id = %delivery.id(),
+            subject = %delivery.envelope.subject,
+        );
+        if let Some(headers) = &message.headers {
+            let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+                propagator.extract(&HeaderExtractor(headers))
+            });
+            let _ = span.set_parent(parent);
+        }
+        self.process_delivery(&message, &delivery, delivered)
+            .instrument(span)
+            .await;
+    }
+
+    async fn process_delivery(&self, message: &Message, delivery: &Delivery, delivered: i64) {
+        match self.handler.interest(delivery.event_type()) {
+            Interest::Ignore => return ack(message, AckKind::Ack).await,
+            Interest::Unknown => {
+                let reason = format!("unknown event type {}", delivery.event_type());
+                return self.dead_letter(message, &reason).await;
+            }
+            Interest::Handle => {}
+        }
+        if let Some(wait) = self
+            .handler
+            .not_before(delivery)
+            .and_then(|at| (at - Utc::now()).to_std().ok())
+        {
+            return ack(message, AckKind::Nak(Some(wait))).await;
+        }
+        match self.handle_once(delivery).await {
+            Ok(()) => ack(message, AckKind::Ack).await,
+            Err(HandlerError::Poison(error)) => {
+                self.dead_letter(message, &format!("{error:#}")).await;
+            }
+            Err(HandlerError::Transient(error)) if delivered >= MAX_DELIVER => {
+                let reason = format!("still failing after {delivered} deliveries: {error:#}");
+                self.dead_letter(message, &reason).await;
+            }
+            Err(HandlerError::Transient(error)) => {
+                let delay = nak_delay(delivered);
+                tracing::warn!(error = format!("{error:#}"), delivered, retry_in = ?delay, "event not handled, retrying");
+                ack(message, AckKind::Nak(Some(delay))).await;
+            }
+        }
+    }
+
+    /// Handles the event in one transaction with its inbox row; an event already in the inbox
+    /// is skipped.
+    async fn handle_once(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        let mut transaction = self.pool.begin().await?;
+        let first_time = sqlx::query(
+            "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.subscription.durable)
+        .bind(delivery.id())
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first_time {
+            tracing::debug!("event already handled, skipped");
+            return Ok(());
+        }
+        self.handler.handle(&mut transaction, delivery).await?;
+        transaction.commit().await?;
+        self.outbox.notify();
+        Ok(())
+    }
+
+    /// Keeps the event in the dead-letter stream, then stops its redelivery. When even that
+    /// fails, the event is nak'd and comes back.
+    async fn dead_letter(&self, message: &Message, reason: &str) {
+        tracing::error!(subject = %message.subject, reason, "event dead-lettered");
+        let mut headers = message.headers.clone().unwrap_or_default();
+        headers.insert("Plaza-Dead-Letter-Reason", reason);
+        headers.insert("Plaza-Original-Subject", message.subject.as_str());
+        let subject = self
+            .namespace
+            .subject(&format!("deadletter.{}", self.subscription.durable));
+        let published = match self
+            .jetstream
+            .publish_with_headers(subject, headers, message.payload.clone())
+            .await
+        {
+            Ok(ack_future) => ack_future.await.map(|_| ()).map_err(anyhow::Error::from),
+            Err(error) => Err(error.into()),
+        };
+        match published {
+            Ok(()) => ack(message, AckKind::Term).await,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "could not dead-letter, retrying"
+                );
+                ack(message, AckKind::Nak(Some(MAX_NAK_DELAY))).await;
+            }
+        }
+    }
+
+    async fn prune_inbox(&self) {
+        let pruned =
+            sqlx::query("DELETE FROM inbox WHERE handled_at < now() - make_interval(days => $1)")
+                .bind(INBOX_RETENTION_DAYS)
+                .execute(&self.pool)
+                .await;
+        if let Err(error) = pruned {
+            tracing::warn!(%error, "could not prune the inbox");
+        }
+    }
+}
+
+/// The stream that keeps every consumer's dead letters: limits retention, so they stay for
+/// an operator to read and replay.
+async fn declare_dead_letters(
+    jetstream: &jetstream::Context,
+    namespace: &Namespace,
+) -> anyhow::Result<()> {
+    jetstream
+        .get_or_create_stream(stream::Config {
+            name: namespace.stream_name(DEAD_LETTERS),
+            subjects: vec![namespace.stream_subjects(DEAD_LETTERS)],
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
+
+/// 100 ms after the first failure, doubling, at most [`MAX_NAK_DELAY`].
+fn nak_delay(delivered: i64) -> Duration {
+    let doublings = u32::try_from(delivered.clamp(1, 16) - 1).unwrap_or(0);
+    (Duration::from_millis(100) * 2u32.pow(doublings)).min(MAX_NAK_DELAY)
+}
+
+async fn ack(message: &Message, kind: AckKind) {
+    if let Err(error) = message.ack_with(kind).await {
+        // The server redelivers after the ack wait; the inbox makes that harmless.
+        tracing::warn!(%error, "could not acknowledge an event");
+    }
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|value| value.as_str())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|(name, _)| name.as_ref()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nak_delays_grow_and_are_capped() {
+        assert_eq!(nak_delay(1), Duration::from_millis(100));
+        assert_eq!(nak_delay(2), Duration::from_millis(200));
+        assert_eq!(nak_delay(4), Duration::from_millis(800));
+        assert_eq!(nak_delay(9), MAX_NAK_DELAY);
+    }
+}
