@@ -69,8 +69,17 @@ impl<T: Event> Envelope<T> {
         }
     }
 
-    pub fn with_traceparent(mut self, traceparent: Option<String>) -> Self {
-        self.traceparent = traceparent;
+    /// Starts a business flow: every event caused by this one carries `correlation`.
+    pub fn correlated(mut self, correlation: impl ToString) -> Self {
+        self.correlationid = Some(correlation.to_string());
+        self
+    }
+
+    /// This event is a reaction to `cause`: it carries the cause's id as its causation and
+    /// the cause's correlation.
+    pub fn caused_by<C>(mut self, cause: &Envelope<C>) -> Self {
+        self.causationid = Some(cause.id.to_string());
+        self.correlationid = cause.correlationid.clone();
         self
     }
 }
@@ -101,5 +110,18 @@ mod tests {
         assert!(json.get("traceparent").is_none());
         let back: Envelope<CustomerRegistered> = serde_json::from_value(json).unwrap();
         assert_eq!(back, envelope);
+    }
+
+    #[test]
+    fn a_reaction_carries_its_cause_and_the_flows_correlation() {
+        let registered = CustomerRegistered {
+            customer_id: Uuid::now_v7(),
+            name: "Ana".to_owned(),
+            phone: "600".to_owned(),
+        };
+        let cause = Envelope::new("order-1", registered.clone()).correlated("order-1");
+        let reaction = Envelope::new("payment-1", registered).caused_by(&cause);
+        assert_eq!(reaction.causationid, Some(cause.id.to_string()));
+        assert_eq!(reaction.correlationid.as_deref(), Some("order-1"));
     }
 }

@@ -37,7 +37,9 @@ const ACK_WAIT: Duration = Duration::from_secs(30);
 /// Events handled at once by one replica.
 const CONCURRENCY: usize = 64;
 const MAX_NAK_DELAY: Duration = Duration::from_secs(5);
-const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// Waiting for a stream that is not there yet, or for NATS or Postgres to come back.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(500);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(15);
 /// Inbox rows are kept this long: far longer than any redelivery.
 const INBOX_RETENTION_DAYS: i32 = 7;
 /// The stream that keeps dead letters for inspection.
@@ -67,10 +69,14 @@ pub enum Interest {
     Unknown,
 }
 
+/// A delivered event's envelope, its data still JSON: the cause of whatever a handler
+/// publishes in reaction (see [`Envelope::caused_by`]).
+pub type Cause = Envelope<serde_json::Value>;
+
 /// An event as delivered, its data still JSON until the handler asks for its type.
 #[derive(Debug)]
 pub struct Delivery {
-    pub envelope: Envelope<serde_json::Value>,
+    pub envelope: Cause,
 }
 
 impl Delivery {
@@ -164,16 +170,22 @@ impl<H: Handler> EventConsumer<H> {
     /// Postgres outages by retrying.
     pub async fn run(self, shutdown: CancellationToken) {
         let durable = self.subscription.durable;
+        let mut delay = FIRST_RETRY_DELAY;
         while !shutdown.is_cancelled() {
-            if let Err(error) = self.consume(&shutdown).await {
-                tracing::warn!(
-                    consumer = durable,
-                    error = format!("{error:#}"),
-                    "consumer failed, retrying"
-                );
-                tokio::select! {
-                    () = tokio::time::sleep(RETRY_DELAY) => {}
-                    () = shutdown.cancelled() => {}
+            match self.consume(&shutdown).await {
+                Ok(()) => delay = FIRST_RETRY_DELAY,
+                Err(error) => {
+                    tracing::warn!(
+                        consumer = durable,
+                        error = format!("{error:#}"),
+                        retry_in = ?delay,
+                        "consumer cannot run yet"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown.cancelled() => {}
+                    }
+                    delay = (delay * 2).min(MAX_RETRY_DELAY);
                 }
             }
         }
@@ -230,7 +242,7 @@ impl<H: Handler> EventConsumer<H> {
 
     async fn process(&self, message: Message) {
         let delivered = message.info().map_or(1, |info| info.delivered);
-        let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&message.payload) {
+        let envelope: Cause = match serde_json::from_slice(&message.payload) {
             Ok(envelope) => envelope,
             Err(error) => {
                 self.dead_letter(&message, &format!("malformed envelope: {error}"))
@@ -353,6 +365,19 @@ impl<H: Handler> EventConsumer<H> {
             tracing::warn!(%error, "could not prune the inbox");
         }
     }
+}
+
+/// Serializes the transactions of one service that concern `id` (an order): every saga
+/// handler takes this lock first, so that, say, an order's cancellation and its creation,
+/// delivered at once, are handled one after the other. Released when the transaction ends.
+pub async fn lock_for_transaction(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    // The random half of a UUID v7 as the lock key; a collision only serializes two orders.
+    let (_, random) = id.as_u64_pair();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(random.cast_signed())
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 /// The stream that keeps every consumer's dead letters: limits retention, so they stay for

@@ -18,8 +18,8 @@ mod streams;
 pub mod trace;
 
 pub use consumer::{
-    DEAD_LETTERS, Delivery, EventConsumer, Handler, HandlerError, Interest, MAX_DELIVER,
-    Subscription,
+    Cause, DEAD_LETTERS, Delivery, EventConsumer, Handler, HandlerError, Interest, MAX_DELIVER,
+    Subscription, lock_for_transaction,
 };
 pub use relay::{Outbox, OutboxRelay};
 pub use streams::{connect, declare_stream};

@@ -33,12 +33,21 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
     set_status(&health, &services.names, ServingStatus::NotServing).await;
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(plaza_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(plaza_proto::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    // Reflection advertises this server's services and health (so `grpcurl ... list` tells
+    // the truth and `grpc.health.v1.Health/Check` needs no proto file), and describes the
+    // `google.rpc` error details, so clients can read the field violations.
+    let reflection = || {
+        services.names.iter().fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(plaza_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+                .with_service_name("grpc.health.v1.Health"),
+            |builder, name| builder.with_service_name(*name),
+        )
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let draining = {
         let health = health.clone();

@@ -81,6 +81,20 @@ pub struct ProcessSettings {
     pub shutdown_grace: Duration,
 }
 
+/// The settings of a saga participant (payments, inventory).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParticipantSettings {
+    pub saga: SagaSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SagaSettings {
+    /// How long after an order is placed the participant answers it at the earliest: 0 in
+    /// production, a few seconds in the demo so a person can watch the order move.
+    #[serde(with = "seconds")]
+    pub confirm_delay: Duration,
+}
+
 /// Durations in settings are whole or fractional seconds.
 pub mod seconds {
     use std::time::Duration;

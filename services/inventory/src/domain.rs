@@ -1,7 +1,11 @@
 //! What stores and products are, and what valid changes to them are. Pure: no I/O.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
 use plaza_domain::{FieldError, in_range, optional_text, parse_id, required_text};
+pub use plaza_events::inventory::{MissingStock, StockLine};
+use plaza_events::ordering::OrderLine;
 use uuid::Uuid;
 
 const STORE_NAME_MAX_CHARS: usize = 100;
@@ -107,6 +111,73 @@ pub fn parse_batch(ids: &[String]) -> Result<Vec<Uuid>, FieldError> {
     Ok(distinct)
 }
 
+/// What inventory did for an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockStatus {
+    Reserved,
+    OutOfStock,
+    Released,
+    Committed,
+    /// Rejected or cancelled before inventory reserved anything.
+    Closed,
+}
+
+impl StockStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "RESERVED",
+            Self::OutOfStock => "OUT_OF_STOCK",
+            Self::Released => "RELEASED",
+            Self::Committed => "COMMITTED",
+            Self::Closed => "CLOSED",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Reserved,
+            Self::OutOfStock,
+            Self::Released,
+            Self::Committed,
+            Self::Closed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
+    }
+}
+
+/// The units an order needs, one line per product (an order may name a product twice), in
+/// product id order: the order in which rows are locked, so reservations never deadlock.
+pub fn demand(lines: &[OrderLine]) -> Vec<StockLine> {
+    let mut per_product: BTreeMap<Uuid, i32> = BTreeMap::new();
+    for line in lines {
+        *per_product.entry(line.product_id).or_default() += line.quantity;
+    }
+    per_product
+        .into_iter()
+        .map(|(product_id, quantity)| StockLine {
+            product_id,
+            quantity,
+        })
+        .collect()
+}
+
+/// The lines that the available stock cannot cover; a product that no longer exists has
+/// nothing available. Empty means the whole order can be reserved.
+pub fn shortfalls(demand: &[StockLine], available: &HashMap<Uuid, i32>) -> Vec<MissingStock> {
+    demand
+        .iter()
+        .filter_map(|line| {
+            let available = available.get(&line.product_id).copied().unwrap_or(0);
+            (available < line.quantity).then_some(MissingStock {
+                product_id: line.product_id,
+                requested: line.quantity,
+                available,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +267,100 @@ mod tests {
             "ids[1]"
         );
         assert_eq!(parse_batch(&[id.clone(), id]).unwrap().len(), 1);
+    }
+
+    fn line(product_id: Uuid, quantity: i32) -> OrderLine {
+        OrderLine {
+            product_id,
+            store_id: Uuid::now_v7(),
+            product_name: "p".to_owned(),
+            store_name: "s".to_owned(),
+            unit_price_cents: 1,
+            quantity,
+        }
+    }
+
+    #[test]
+    fn demand_adds_up_the_lines_of_one_product_in_id_order() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let demand = demand(&[line(b, 1), line(a, 2), line(b, 3)]);
+        assert_eq!(
+            demand,
+            vec![
+                StockLine {
+                    product_id: a,
+                    quantity: 2
+                },
+                StockLine {
+                    product_id: b,
+                    quantity: 4
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn exactly_the_available_stock_is_enough() {
+        let a = Uuid::now_v7();
+        let available = HashMap::from([(a, 3)]);
+        assert!(
+            shortfalls(
+                &[StockLine {
+                    product_id: a,
+                    quantity: 3
+                }],
+                &available
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_line_short_of_stock_is_named_with_what_is_left() {
+        let (a, b, gone) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let available = HashMap::from([(a, 3), (b, 10)]);
+        let demand = [
+            StockLine {
+                product_id: a,
+                quantity: 4,
+            },
+            StockLine {
+                product_id: b,
+                quantity: 10,
+            },
+            StockLine {
+                product_id: gone,
+                quantity: 1,
+            },
+        ];
+        assert_eq!(
+            shortfalls(&demand, &available),
+            vec![
+                MissingStock {
+                    product_id: a,
+                    requested: 4,
+                    available: 3
+                },
+                MissingStock {
+                    product_id: gone,
+                    requested: 1,
+                    available: 0
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn stock_statuses_round_trip_through_their_names() {
+        for status in [
+            StockStatus::Reserved,
+            StockStatus::OutOfStock,
+            StockStatus::Released,
+            StockStatus::Committed,
+            StockStatus::Closed,
+        ] {
+            assert_eq!(StockStatus::parse(status.as_str()), Some(status));
+        }
     }
 
     #[test]

@@ -4,20 +4,30 @@
 //!
 //! - `domain`: what valid stores and products are (pure);
 //! - `application`: the use cases, each one transaction with its event;
-//! - `adapters::grpc`: the `InventoryService` API; `adapters::postgres`: `stores`, `products`.
+//! - `saga`: inventory's part in the order saga (reserve, release, commit);
+//! - `adapters::grpc`: the `InventoryService` API; `adapters::postgres`: the tables.
 
 mod adapters;
 mod application;
 pub mod domain;
+mod saga;
 
 use plaza_events::Stream;
+use plaza_messaging::Subscription;
 use plaza_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
-use plaza_service::{Components, Infrastructure, NoSettings};
+use plaza_service::{Components, Infrastructure, settings::ParticipantSettings};
 use sqlx::migrate::Migrator;
 
-use crate::{adapters::grpc::InventoryApi, application::Inventory};
+use crate::{adapters::grpc::InventoryApi, application::Inventory, saga::OrderEvents};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// The order events inventory answers.
+const ORDERS: Subscription = Subscription {
+    durable: "inventory-orders",
+    stream: Stream::ORDERING,
+    filter: "ordering.order.>",
+};
 
 /// The inventory service, as `plaza-service` runs it.
 #[derive(Debug)]
@@ -27,17 +37,21 @@ impl plaza_service::Service for Service {
     const NAME: &'static str = "inventory";
     const DEFAULT_SETTINGS: &'static str = include_str!("../config/default.toml");
     const STREAM: Stream = Stream::INVENTORY;
-    type Settings = NoSettings;
+    type Settings = ParticipantSettings;
 
     fn migrations() -> &'static Migrator {
         &MIGRATIONS
     }
 
-    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
+    fn components(settings: &ParticipantSettings, infrastructure: &Infrastructure) -> Components {
         let inventory = Inventory::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
+        let order_events = OrderEvents {
+            confirm_delay: settings.saga.confirm_delay,
+        };
         Components::serve(
             InventoryServiceServer::new(InventoryApi::new(inventory)),
             SERVICE_NAME,
         )
+        .with_worker(infrastructure.consumer(ORDERS, order_events))
     }
 }

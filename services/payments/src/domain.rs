@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use plaza_domain::{FieldError, in_range, parse_id, parse_request_id};
+pub use plaza_events::payments::PaymentRejectReason;
 use uuid::Uuid;
 
 /// One billion euro: an upper bound that no mock payment needs to pass.
@@ -120,6 +121,53 @@ pub fn decide_capture(payment: &Payment, order_id: Uuid) -> Result<Capture, Capt
             order_id,
         }),
     }
+}
+
+/// What an order asks of its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderToPay {
+    pub order_id: Uuid,
+    pub customer_id: Uuid,
+    pub payment_id: Uuid,
+    pub total_cents: i64,
+}
+
+/// Payments' answer to a new order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Bind the payment to the order.
+    Confirm,
+    /// Already bound to this very order (a replay): answer nothing new.
+    AlreadyConfirmed,
+    Reject(PaymentRejectReason),
+}
+
+/// Decides whether `payment` (if there is one with the order's payment id) pays for `order`.
+/// The checks go from the most to the least fundamental, so the reason is the one a person
+/// would fix first.
+pub fn decide_confirmation(payment: Option<&Payment>, order: &OrderToPay) -> Confirmation {
+    let Some(payment) = payment else {
+        return Confirmation::Reject(PaymentRejectReason::UnknownPayment);
+    };
+    if payment.customer_id != order.customer_id {
+        return Confirmation::Reject(PaymentRejectReason::CustomerMismatch);
+    }
+    if payment.order_id == Some(order.order_id) {
+        return Confirmation::AlreadyConfirmed;
+    }
+    if payment.status != PaymentStatus::Authorized {
+        return Confirmation::Reject(PaymentRejectReason::PaymentAlreadyUsed);
+    }
+    if payment.amount_cents < order.total_cents {
+        return Confirmation::Reject(PaymentRejectReason::NotEnoughMoney);
+    }
+    Confirmation::Confirm
+}
+
+/// Whether a rejected or cancelled order's payment must be voided: only a payment confirmed
+/// for that order and not yet captured.
+pub fn must_void(payment: &Payment, order_id: Uuid) -> bool {
+    payment.status == PaymentStatus::Confirmed && payment.order_id == Some(order_id)
 }
 
 #[cfg(test)]
@@ -240,6 +288,105 @@ mod tests {
         assert!(matches!(
             decide_capture(&payment(PaymentStatus::Voided, Some(order)), order),
             Err(CaptureRefused::Voided { .. })
+        ));
+    }
+
+    fn order_for(payment: &Payment, total_cents: i64) -> OrderToPay {
+        OrderToPay {
+            order_id: Uuid::now_v7(),
+            customer_id: payment.customer_id,
+            payment_id: payment.id,
+            total_cents,
+        }
+    }
+
+    #[test]
+    fn an_authorization_covering_the_total_is_confirmed() {
+        let payment = payment(PaymentStatus::Authorized, None);
+        assert_eq!(
+            decide_confirmation(Some(&payment), &order_for(&payment, 1000)),
+            Confirmation::Confirm
+        );
+    }
+
+    #[test]
+    fn an_authorization_below_the_total_is_not_enough_money() {
+        let payment = payment(PaymentStatus::Authorized, None);
+        assert_eq!(
+            decide_confirmation(Some(&payment), &order_for(&payment, 1001)),
+            Confirmation::Reject(PaymentRejectReason::NotEnoughMoney)
+        );
+    }
+
+    #[test]
+    fn a_missing_payment_is_unknown() {
+        let payment = payment(PaymentStatus::Authorized, None);
+        assert_eq!(
+            decide_confirmation(None, &order_for(&payment, 1)),
+            Confirmation::Reject(PaymentRejectReason::UnknownPayment)
+        );
+    }
+
+    #[test]
+    fn another_customers_payment_is_a_mismatch() {
+        let payment = payment(PaymentStatus::Authorized, None);
+        let order = OrderToPay {
+            customer_id: Uuid::now_v7(),
+            ..order_for(&payment, 1)
+        };
+        assert_eq!(
+            decide_confirmation(Some(&payment), &order),
+            Confirmation::Reject(PaymentRejectReason::CustomerMismatch)
+        );
+    }
+
+    #[test]
+    fn a_payment_bound_to_another_order_or_voided_is_already_used() {
+        for status in [
+            PaymentStatus::Confirmed,
+            PaymentStatus::Captured,
+            PaymentStatus::Voided,
+        ] {
+            let payment = payment(status, Some(Uuid::now_v7()));
+            assert_eq!(
+                decide_confirmation(Some(&payment), &order_for(&payment, 1)),
+                Confirmation::Reject(PaymentRejectReason::PaymentAlreadyUsed)
+            );
+        }
+    }
+
+    #[test]
+    fn a_replayed_order_finds_its_payment_already_confirmed() {
+        let order_id = Uuid::now_v7();
+        let payment = payment(PaymentStatus::Confirmed, Some(order_id));
+        let order = OrderToPay {
+            order_id,
+            ..order_for(&payment, 1)
+        };
+        assert_eq!(
+            decide_confirmation(Some(&payment), &order),
+            Confirmation::AlreadyConfirmed
+        );
+    }
+
+    #[test]
+    fn only_a_payment_confirmed_for_the_order_is_voided() {
+        let order_id = Uuid::now_v7();
+        assert!(must_void(
+            &payment(PaymentStatus::Confirmed, Some(order_id)),
+            order_id
+        ));
+        assert!(!must_void(
+            &payment(PaymentStatus::Confirmed, Some(Uuid::now_v7())),
+            order_id
+        ));
+        assert!(!must_void(
+            &payment(PaymentStatus::Captured, Some(order_id)),
+            order_id
+        ));
+        assert!(!must_void(
+            &payment(PaymentStatus::Authorized, None),
+            order_id
         ));
     }
 

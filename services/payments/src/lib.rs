@@ -4,20 +4,30 @@
 //!
 //! - `domain`: payments and the rules of their life (pure);
 //! - `application`: the use cases, each one transaction with its event;
+//! - `saga`: payments' part in the order saga (confirm, reject, void);
 //! - `adapters::grpc`: the `PaymentsService` API; `adapters::postgres`: the `payments` table.
 
 mod adapters;
 mod application;
 pub mod domain;
+mod saga;
 
 use plaza_events::Stream;
+use plaza_messaging::Subscription;
 use plaza_proto::payments::v1::payments_service_server::{PaymentsServiceServer, SERVICE_NAME};
-use plaza_service::{Components, Infrastructure, NoSettings};
+use plaza_service::{Components, Infrastructure, settings::ParticipantSettings};
 use sqlx::migrate::Migrator;
 
-use crate::{adapters::grpc::PaymentsApi, application::Payments};
+use crate::{adapters::grpc::PaymentsApi, application::Payments, saga::OrderEvents};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// The order events payments answers.
+const ORDERS: Subscription = Subscription {
+    durable: "payments-orders",
+    stream: Stream::ORDERING,
+    filter: "ordering.order.>",
+};
 
 /// The payments service, as `plaza-service` runs it.
 #[derive(Debug)]
@@ -27,17 +37,21 @@ impl plaza_service::Service for Service {
     const NAME: &'static str = "payments";
     const DEFAULT_SETTINGS: &'static str = include_str!("../config/default.toml");
     const STREAM: Stream = Stream::PAYMENTS;
-    type Settings = NoSettings;
+    type Settings = ParticipantSettings;
 
     fn migrations() -> &'static Migrator {
         &MIGRATIONS
     }
 
-    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
+    fn components(settings: &ParticipantSettings, infrastructure: &Infrastructure) -> Components {
         let payments = Payments::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
+        let order_events = OrderEvents {
+            confirm_delay: settings.saga.confirm_delay,
+        };
         Components::serve(
             PaymentsServiceServer::new(PaymentsApi::new(payments)),
             SERVICE_NAME,
         )
+        .with_worker(infrastructure.consumer(ORDERS, order_events))
     }
 }

@@ -27,6 +27,10 @@ pub async fn spawn_app_in(environment: TestEnvironment) -> TestApp {
 }
 
 impl TestApp {
+    pub fn channel(&self) -> Channel {
+        self.service.channel.clone()
+    }
+
     pub fn environment(&self) -> &TestEnvironment {
         &self.service.environment
     }

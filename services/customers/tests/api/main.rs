@@ -6,3 +6,4 @@ mod customers;
 mod helpers;
 mod outbox;
 mod process;
+mod reflection;

@@ -1,11 +1,15 @@
 //! The `stores` and `products` tables.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use plaza_domain::PageRequest;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{Product, ProductDetails, Store, StoreDetails, StoreProduct};
+use crate::domain::{
+    Product, ProductDetails, StockLine, StockStatus, Store, StoreDetails, StoreProduct,
+};
 
 const STORE_COLUMNS: &str = "id, name, location, participating, created_at";
 const PRODUCT_COLUMNS: &str =
@@ -292,4 +296,94 @@ pub async fn products_with_stores(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<V
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(StoreProduct::from).collect())
+}
+
+/// What inventory did for an order, if anything yet, locked until the transaction ends.
+pub async fn order_stock_for_update(
+    connection: &mut PgConnection,
+    order_id: Uuid,
+) -> sqlx::Result<Option<(StockStatus, Vec<StockLine>)>> {
+    let row: Option<(String, Json<Vec<StockLine>>)> =
+        sqlx::query_as("SELECT status, lines FROM order_stock WHERE order_id = $1 FOR UPDATE")
+            .bind(order_id)
+            .fetch_optional(connection)
+            .await?;
+    row.map(|(status, Json(lines))| {
+        StockStatus::parse(&status)
+            .map(|status| (status, lines))
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown stock status {status:?}").into()))
+    })
+    .transpose()
+}
+
+pub async fn record_order_stock(
+    connection: &mut PgConnection,
+    order_id: Uuid,
+    status: StockStatus,
+    lines: &[StockLine],
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_stock (order_id, status, lines, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (order_id) DO UPDATE SET status = $2, lines = $3, updated_at = $4",
+    )
+    .bind(order_id)
+    .bind(status.as_str())
+    .bind(Json(lines))
+    .bind(at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Locks the products' rows in id order (so concurrent reservations never deadlock) and
+/// returns their available stock.
+pub async fn lock_stock(
+    connection: &mut PgConnection,
+    product_ids: &[Uuid],
+) -> sqlx::Result<HashMap<Uuid, i32>> {
+    let rows: Vec<(Uuid, i32)> =
+        sqlx::query_as("SELECT id, stock FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(product_ids)
+            .fetch_all(connection)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Moves units between available, reserved and gone: `available` and `reserved` are added
+/// to each line's product, times its quantity. The checks on the table keep both >= 0.
+async fn move_stock(
+    connection: &mut PgConnection,
+    lines: &[StockLine],
+    available: i32,
+    reserved: i32,
+) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = lines.iter().map(|line| line.product_id).collect();
+    let quantities: Vec<i32> = lines.iter().map(|line| line.quantity).collect();
+    sqlx::query(
+        "UPDATE products SET stock = stock + $3 * d.quantity, reserved = reserved + $4 * d.quantity \
+         FROM unnest($1::uuid[], $2::int[]) AS d(id, quantity) WHERE products.id = d.id",
+    )
+    .bind(ids)
+    .bind(quantities)
+    .bind(available)
+    .bind(reserved)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Available to reserved.
+pub async fn reserve(connection: &mut PgConnection, lines: &[StockLine]) -> sqlx::Result<()> {
+    move_stock(connection, lines, -1, 1).await
+}
+
+/// Reserved back to available.
+pub async fn release(connection: &mut PgConnection, lines: &[StockLine]) -> sqlx::Result<()> {
+    move_stock(connection, lines, 1, -1).await
+}
+
+/// Reserved to sold.
+pub async fn commit(connection: &mut PgConnection, lines: &[StockLine]) -> sqlx::Result<()> {
+    move_stock(connection, lines, 0, -1).await
 }

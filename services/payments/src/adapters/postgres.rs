@@ -104,6 +104,60 @@ pub async fn find_for_update(
     payment(row)
 }
 
+pub async fn find_by_order_for_update(
+    connection: &mut PgConnection,
+    order_id: Uuid,
+) -> sqlx::Result<Option<Payment>> {
+    let row: Option<PaymentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE"
+    ))
+    .bind(order_id)
+    .fetch_optional(connection)
+    .await?;
+    payment(row)
+}
+
+/// Binds the payment to the order: CONFIRMED.
+pub async fn confirm(
+    connection: &mut PgConnection,
+    id: Uuid,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET status = 'CONFIRMED', order_id = $2, updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(order_id)
+    .bind(at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Records that the order was rejected or cancelled; `false` when it already was.
+pub async fn close_order(
+    connection: &mut PgConnection,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO closed_orders (order_id, closed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(at)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn is_closed(connection: &mut PgConnection, order_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM closed_orders WHERE order_id = $1)")
+        .bind(order_id)
+        .fetch_one(connection)
+        .await
+}
+
 pub async fn set_status(
     connection: &mut PgConnection,
     id: Uuid,

