@@ -6,7 +6,7 @@
 mod page;
 mod text;
 
-pub use page::{Page, PageRequest};
+pub use page::{Page, PageRequest, parse_page_size};
 pub use text::{optional_text, required_text};
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -5,6 +5,16 @@ use crate::{FieldError, parse_id};
 const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_PAGE_SIZE: u32 = 1000;
 
+/// A page size as AIP-158 says: 0 means the default, sizes above the maximum are reduced to
+/// it, a negative size is refused.
+pub fn parse_page_size(page_size: i32) -> Result<u32, FieldError> {
+    match u32::try_from(page_size) {
+        Err(_) => Err(FieldError::new("page_size", "must not be negative")),
+        Ok(0) => Ok(DEFAULT_PAGE_SIZE),
+        Ok(size) => Ok(size.min(MAX_PAGE_SIZE)),
+    }
+}
+
 /// One page of a listing ordered by id (UUID v7, so by creation time): at most `size` items
 /// after (or, newest first, before) the id in the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +28,7 @@ impl PageRequest {
     /// the maximum are reduced to it, a negative size or a token this service did not hand
     /// out is the caller's mistake.
     pub fn parse(page_size: i32, page_token: &str) -> Result<Self, FieldError> {
-        let size = match u32::try_from(page_size) {
-            Err(_) => return Err(FieldError::new("page_size", "must not be negative")),
-            Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(size) => size.min(MAX_PAGE_SIZE),
-        };
+        let size = parse_page_size(page_size)?;
         let after = match page_token {
             "" => None,
             token => Some(parse_id("page_token", token).map_err(|_| {

@@ -79,7 +79,9 @@ impl<T: Event> Envelope<T> {
     /// the cause's correlation.
     pub fn caused_by<C>(mut self, cause: &Envelope<C>) -> Self {
         self.causationid = Some(cause.id.to_string());
-        self.correlationid = cause.correlationid.clone();
+        if cause.correlationid.is_some() {
+            self.correlationid = cause.correlationid.clone();
+        }
         self
     }
 }

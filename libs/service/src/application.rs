@@ -29,14 +29,26 @@ pub trait Service: 'static {
     fn migrations() -> &'static Migrator;
 
     /// The gRPC services to serve and the workers to run, wired to the infrastructure.
-    fn components(settings: &Self::Settings, infrastructure: &Infrastructure) -> Components;
+    fn components(
+        settings: &Self::Settings,
+        infrastructure: &Infrastructure,
+    ) -> anyhow::Result<Components>;
+
+    /// A command of the binary beside `serve` and `migrate` (ordering's
+    /// `rebuild-projections`); `None` for a name the service does not know.
+    fn command(
+        _name: &str,
+        _settings: &Self::Settings,
+        _infrastructure: &Infrastructure,
+    ) -> Option<BoxFuture<'static, anyhow::Result<()>>> {
+        None
+    }
 }
 
 /// Background work a service runs beside its API until shutdown, such as an event consumer.
 pub type Worker = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send>;
 
 /// What a service runs: its gRPC API and its workers.
-#[derive(Default)]
 pub struct Components {
     pub(crate) api: Services,
     pub(crate) workers: Vec<Worker>,
@@ -106,7 +118,7 @@ impl<S: Service> Application<S> {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let components = S::components(&self.settings, &self.infrastructure);
+        let components = S::components(&self.settings, &self.infrastructure)?;
         self.infrastructure
             .run(components, S::migrations(), S::STREAM, shutdown)
             .await
@@ -114,6 +126,14 @@ impl<S: Service> Application<S> {
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.infrastructure.migrate(S::migrations()).await
+    }
+
+    /// Runs one of the service's own commands (see [`Service::command`]).
+    pub async fn run_command(&self, name: &str) -> anyhow::Result<()> {
+        match S::command(name, &self.settings, &self.infrastructure) {
+            Some(command) => command.await,
+            None => anyhow::bail!("unknown command {name:?}; use serve or migrate"),
+        }
     }
 }
 
@@ -128,7 +148,7 @@ pub fn load_settings<S: Service>() -> Result<(ServiceSettings, S::Settings), set
 }
 
 /// The service binary's `main`. Commands: none or `serve` runs the service; `migrate`
-/// applies the migrations and exits.
+/// applies the migrations and exits; others are the service's own.
 pub fn main<S: Service>() -> ExitCode {
     crate::process::run(
         S::NAME,
@@ -139,7 +159,7 @@ pub fn main<S: Service>() -> ExitCode {
             match std::env::args().nth(1).as_deref() {
                 None | Some("serve") => application.run_until_stopped(shutdown).await,
                 Some("migrate") => application.migrate().await,
-                Some(other) => anyhow::bail!("unknown command {other:?}; use serve or migrate"),
+                Some(other) => application.run_command(other).await,
             }
         },
     )

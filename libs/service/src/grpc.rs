@@ -15,7 +15,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The gRPC services a service serves.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Services {
     pub routes: Routes,
     /// The full names of the services in `routes`, for health (`plaza.customers.v1...`).

@@ -13,6 +13,7 @@
 
 use std::{
     future::Future,
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -153,7 +154,9 @@ impl TestEnvironment {
 pub struct RunningService {
     /// A channel to the service, opened once it reports SERVING.
     pub channel: tonic::transport::Channel,
-    pub environment: TestEnvironment,
+    pub port: u16,
+    /// Shared by every service of the test.
+    pub environment: Arc<TestEnvironment>,
     shutdown: CancellationToken,
     running: JoinHandle<anyhow::Result<()>>,
 }
@@ -161,15 +164,29 @@ pub struct RunningService {
 impl RunningService {
     /// Starts service `S` with its default settings pointed at `environment`, logging in as
     /// its own role (`plaza_<name>`), and waits until it serves.
-    pub async fn start<S: Service>(environment: TestEnvironment) -> anyhow::Result<Self> {
-        let (mut common, settings) = load_settings::<S>()?;
+    pub async fn start<S: Service>(
+        environment: impl Into<Arc<TestEnvironment>>,
+    ) -> anyhow::Result<Self> {
+        Self::start_with::<S>(environment, |_| {}).await
+    }
+
+    /// Like [`RunningService::start`], with the service's own settings changed by
+    /// `configure` first (for example, where ordering finds the other services).
+    pub async fn start_with<S: Service>(
+        environment: impl Into<Arc<TestEnvironment>>,
+        configure: impl FnOnce(&mut S::Settings),
+    ) -> anyhow::Result<Self> {
+        let environment = environment.into();
+        let (mut common, mut settings) = load_settings::<S>()?;
         environment.configure(&format!("plaza_{}", S::NAME), &mut common);
+        configure(&mut settings);
         let application = Application::<S>::build(&common, settings).await?;
         let port = application.port();
         let shutdown = CancellationToken::new();
         let running = tokio::spawn(application.run_until_stopped(shutdown.clone()));
         Ok(Self {
             channel: wait_until_serving(port).await?,
+            port,
             environment,
             shutdown,
             running,
@@ -178,7 +195,7 @@ impl RunningService {
 
     /// Stops the service as SIGTERM would, checks that it stopped cleanly, and hands back its
     /// environment for a restart.
-    pub async fn stop(self) -> anyhow::Result<TestEnvironment> {
+    pub async fn stop(self) -> anyhow::Result<Arc<TestEnvironment>> {
         self.shutdown.cancel();
         self.running.await??;
         Ok(self.environment)

@@ -32,11 +32,11 @@ impl plaza_service::Service for Service {
         &MIGRATIONS
     }
 
-    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> Components {
+    fn components(_: &NoSettings, infrastructure: &Infrastructure) -> anyhow::Result<Components> {
         let customers = Customers::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
-        Components::serve(
+        Ok(Components::serve(
             CustomersServiceServer::new(CustomersApi::new(customers)),
             SERVICE_NAME,
-        )
+        ))
     }
 }

@@ -43,15 +43,18 @@ impl plaza_service::Service for Service {
         &MIGRATIONS
     }
 
-    fn components(settings: &ParticipantSettings, infrastructure: &Infrastructure) -> Components {
+    fn components(
+        settings: &ParticipantSettings,
+        infrastructure: &Infrastructure,
+    ) -> anyhow::Result<Components> {
         let payments = Payments::new(infrastructure.pool.clone(), infrastructure.outbox.clone());
         let order_events = OrderEvents {
             confirm_delay: settings.saga.confirm_delay,
         };
-        Components::serve(
+        Ok(Components::serve(
             PaymentsServiceServer::new(PaymentsApi::new(payments)),
             SERVICE_NAME,
         )
-        .with_worker(infrastructure.consumer(ORDERS, order_events))
+        .with_worker(infrastructure.consumer(ORDERS, order_events)))
     }
 }

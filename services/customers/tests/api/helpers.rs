@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use customers::Service;
 use plaza_proto::customers::v1::{
     Customer, RegisterCustomerRequest, customers_service_client::CustomersServiceClient,
@@ -12,11 +14,14 @@ pub struct TestApp {
 
 /// Starts the service against a fresh environment and waits until it serves.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_in(TestEnvironment::create().await.expect("test environment")).await
+    spawn_app_in(Arc::new(
+        TestEnvironment::create().await.expect("test environment"),
+    ))
+    .await
 }
 
 /// Starts the service against an existing environment (a restart).
-pub async fn spawn_app_in(environment: TestEnvironment) -> TestApp {
+pub async fn spawn_app_in(environment: Arc<TestEnvironment>) -> TestApp {
     let service = RunningService::start::<Service>(environment)
         .await
         .expect("service starts");
@@ -46,7 +51,7 @@ impl TestApp {
             .map(tonic::Response::into_inner)
     }
 
-    pub async fn stop(self) -> TestEnvironment {
+    pub async fn stop(self) -> Arc<TestEnvironment> {
         self.service.stop().await.expect("clean stop")
     }
 }

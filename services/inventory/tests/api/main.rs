@@ -7,4 +7,5 @@ mod events;
 mod helpers;
 mod products;
 mod roles;
+mod saga;
 mod stores;

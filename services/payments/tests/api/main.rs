@@ -5,3 +5,4 @@
 mod authorize;
 mod capture;
 mod helpers;
+mod saga;

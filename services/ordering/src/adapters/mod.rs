@@ -1,0 +1,3 @@
+pub mod grpc;
+pub mod postgres;
+pub mod upstream;

@@ -1,0 +1,282 @@
+use std::{sync::Arc, time::Duration};
+
+use plaza_events::Stream;
+use plaza_proto::{
+    customers::v1::{RegisterCustomerRequest, customers_service_client::CustomersServiceClient},
+    inventory::v1::{
+        AddProductRequest, CreateStoreRequest, EnableParticipationRequest, GetProductRequest,
+        Product, inventory_service_client::InventoryServiceClient,
+    },
+    ordering::v1::{
+        CreateOrderRequest, GetOrderRequest, Order, OrderStatus, create_order_request::Item,
+        ordering_service_client::OrderingServiceClient,
+    },
+    payments::v1::{
+        AuthorizePaymentRequest, GetPaymentRequest, Payment,
+        payments_service_client::PaymentsServiceClient,
+    },
+};
+use plaza_testkit::{RunningService, TestEnvironment, eventually};
+use tonic::{Status, transport::Channel};
+use uuid::Uuid;
+
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// The four services of one test, sharing its database and JetStream namespace.
+pub struct Plaza {
+    pub ordering: OrderingServiceClient<Channel>,
+    pub customers: CustomersServiceClient<Channel>,
+    pub inventory: InventoryServiceClient<Channel>,
+    pub payments: PaymentsServiceClient<Channel>,
+    pub environment: Arc<TestEnvironment>,
+    _services: Vec<RunningService>,
+}
+
+/// Starts all four services with no demo delays.
+pub async fn spawn_plaza() -> Plaza {
+    spawn_plaza_with_stock_delay(Duration::ZERO).await
+}
+
+/// Starts all four services; inventory answers new orders only after `stock_delay`, so an
+/// order stays PENDING that long.
+pub async fn spawn_plaza_with_stock_delay(stock_delay: Duration) -> Plaza {
+    let environment = Arc::new(TestEnvironment::create().await.expect("test environment"));
+    // The streams exist before any consumer looks for them, as they do once Plaza has run.
+    let jetstream = environment.nats.jetstream();
+    for stream in [
+        Stream::CUSTOMERS,
+        Stream::INVENTORY,
+        Stream::PAYMENTS,
+        Stream::ORDERING,
+    ] {
+        plaza_messaging::declare_stream(&jetstream, &environment.nats.namespace, stream, 1)
+            .await
+            .expect("stream declared");
+    }
+    let customers = RunningService::start::<customers::Service>(environment.clone())
+        .await
+        .expect("customers starts");
+    let inventory =
+        RunningService::start_with::<inventory::Service>(environment.clone(), |settings| {
+            settings.saga.confirm_delay = stock_delay;
+        })
+        .await
+        .expect("inventory starts");
+    let payments = RunningService::start::<payments::Service>(environment.clone())
+        .await
+        .expect("payments starts");
+    let address = |service: &RunningService| format!("http://127.0.0.1:{}", service.port);
+    let ordering =
+        RunningService::start_with::<ordering::Service>(environment.clone(), |settings| {
+            settings.upstream.customers = address(&customers);
+            settings.upstream.inventory = address(&inventory);
+            settings.upstream.payments = address(&payments);
+        })
+        .await
+        .expect("ordering starts");
+    Plaza {
+        ordering: OrderingServiceClient::new(ordering.channel.clone()),
+        customers: CustomersServiceClient::new(customers.channel.clone()),
+        inventory: InventoryServiceClient::new(inventory.channel.clone()),
+        payments: PaymentsServiceClient::new(payments.channel.clone()),
+        environment,
+        _services: vec![customers, inventory, payments, ordering],
+    }
+}
+
+/// A shopper: a customer id and an authorized payment id.
+pub struct Shopper {
+    pub customer_id: String,
+    pub payment_id: String,
+}
+
+impl Plaza {
+    /// A participating store with one product.
+    pub async fn product(&self, price_cents: i64, stock: i32) -> Product {
+        let mut inventory = self.inventory.clone();
+        let store = inventory
+            .create_store(CreateStoreRequest {
+                name: "Corner Shop".to_owned(),
+                location: "Main St 1".to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        inventory
+            .enable_participation(EnableParticipationRequest {
+                id: store.id.clone(),
+            })
+            .await
+            .unwrap();
+        inventory
+            .add_product(AddProductRequest {
+                store_id: store.id,
+                name: "Tea".to_owned(),
+                description: "Green".to_owned(),
+                price_cents,
+                stock,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn customer(&self) -> String {
+        let phone = format!("+{}", Uuid::now_v7().as_u128() % 10_000_000_000_000);
+        self.customers
+            .clone()
+            .register_customer(RegisterCustomerRequest {
+                name: "Ana".to_owned(),
+                phone,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .id
+    }
+
+    pub async fn authorize(&self, customer_id: &str, amount_cents: i64) -> Payment {
+        self.payments
+            .clone()
+            .authorize_payment(AuthorizePaymentRequest {
+                customer_id: customer_id.to_owned(),
+                amount_cents,
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// A new customer with a payment of `amount_cents`.
+    pub async fn shopper(&self, amount_cents: i64) -> Shopper {
+        let customer_id = self.customer().await;
+        let payment_id = self.authorize(&customer_id, amount_cents).await.id;
+        Shopper {
+            customer_id,
+            payment_id,
+        }
+    }
+
+    pub async fn order(
+        &self,
+        shopper: &Shopper,
+        product: &Product,
+        quantity: i32,
+    ) -> Result<Order, Status> {
+        self.ordering
+            .clone()
+            .create_order(CreateOrderRequest {
+                customer_id: shopper.customer_id.clone(),
+                payment_id: shopper.payment_id.clone(),
+                items: vec![Item {
+                    product_id: product.id.clone(),
+                    quantity,
+                }],
+                request_id: String::new(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn get_order(&self, id: &str) -> Order {
+        self.ordering
+            .clone()
+            .get_order(GetOrderRequest { id: id.to_owned() })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Polls the order until `done` holds, within [`DEADLINE`].
+    pub async fn order_when(&self, id: &str, done: impl Fn(&Order) -> bool) -> Order {
+        let reached = eventually(DEADLINE, || async {
+            let order = self.get_order(id).await;
+            done(&order).then_some(order)
+        })
+        .await;
+        match reached {
+            Ok(order) => order,
+            Err(_) => panic!("order never got there: {:?}", self.get_order(id).await),
+        }
+    }
+
+    pub async fn order_with_status(&self, id: &str, status: OrderStatus) -> Order {
+        self.order_when(id, |order| order.status() == status).await
+    }
+
+    pub async fn get_product(&self, id: &str) -> Product {
+        self.inventory
+            .clone()
+            .get_product(GetProductRequest { id: id.to_owned() })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn get_payment(&self, id: &str) -> Payment {
+        self.payments
+            .clone()
+            .get_payment(GetPaymentRequest { id: id.to_owned() })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+}
+
+/// The durable consumers of the saga: (stream, durable).
+pub const CONSUMERS: [(Stream, &str); 4] = [
+    (Stream::ORDERING, "payments-orders"),
+    (Stream::ORDERING, "inventory-orders"),
+    (Stream::PAYMENTS, "ordering-payments"),
+    (Stream::INVENTORY, "ordering-inventory"),
+];
+
+impl Plaza {
+    /// Waits until every saga consumer has been handed every message of its stream and has
+    /// acknowledged it: nothing is left in flight.
+    pub async fn wait_until_settled(&self) {
+        let jetstream = self.environment.nats.jetstream();
+        let namespace = self.environment.nats.namespace.clone();
+        eventually(DEADLINE, || {
+            let jetstream = jetstream.clone();
+            let namespace = namespace.clone();
+            async move {
+                for (stream, durable) in CONSUMERS {
+                    let mut stream = jetstream
+                        .get_stream(namespace.stream_name(stream))
+                        .await
+                        .ok()?;
+                    let last = stream.info().await.ok()?.state.last_sequence;
+                    let info = stream.consumer_info(durable).await.ok()?;
+                    let idle = info.num_pending == 0
+                        && info.num_ack_pending == 0
+                        && info.ack_floor.stream_sequence >= last;
+                    if !idle {
+                        return None;
+                    }
+                }
+                Some(())
+            }
+        })
+        .await
+        .expect("the saga settles");
+    }
+
+    /// The read model, row for row, as the database holds it.
+    pub async fn read_model(&self) -> Vec<serde_json::Value> {
+        let mut admin = self.admin().await;
+        sqlx::query_scalar("SELECT to_jsonb(o) FROM ordering.orders o ORDER BY id")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap()
+    }
+
+    /// A connection to the test database as the superuser.
+    pub async fn admin(&self) -> sqlx::PgConnection {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&self.environment.database.url("postgres"))
+            .await
+            .unwrap()
+    }
+}
