@@ -61,7 +61,11 @@ pub async fn serve(
     };
     let server = tonic::transport::Server::builder()
         .timeout(REQUEST_TIMEOUT)
-        .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .trace_fn(|request| {
+            let span = tracing::info_span!("grpc", method = %request.uri().path());
+            crate::telemetry::adopt_remote_parent(&span, request.headers());
+            span
+        })
         .add_routes(services.routes)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -1,8 +1,12 @@
 //! Logs through `tracing` (pretty for people, JSON for machines), and OTLP traces through
 //! `tracing-opentelemetry` when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
-use opentelemetry::trace::TracerProvider;
+use opentelemetry::{
+    propagation::{Extractor, Injector},
+    trace::TracerProvider,
+};
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::settings::{LogFormat, TelemetrySettings};
@@ -61,4 +65,60 @@ fn tracer_provider(service: &'static str) -> anyhow::Result<SdkTracerProvider> {
         .build();
     opentelemetry::global::set_tracer_provider(provider.clone());
     Ok(provider)
+}
+
+/// Makes `span` a child of the W3C trace context in incoming request `headers`, if any, so
+/// a request's spans in every service share one trace id.
+pub fn adopt_remote_parent(span: &tracing::Span, headers: &http::HeaderMap) {
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(headers))
+    });
+    let _ = span.set_parent(parent);
+}
+
+/// Writes the current span's W3C trace context into an outgoing gRPC request.
+pub fn inject_trace_context(metadata: &mut tonic::metadata::MetadataMap) {
+    let context = tracing::Span::current().context();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut MetadataInjector(metadata));
+    });
+}
+
+/// A tonic client interceptor that propagates the caller's trace to the called service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PropagateTrace;
+
+impl tonic::service::Interceptor for PropagateTrace {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        inject_trace_context(request.metadata_mut());
+        Ok(request)
+    }
+}
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+struct MetadataInjector<'a>(&'a mut tonic::metadata::MetadataMap);
+
+impl Injector for MetadataInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(key), Ok(value)) = (
+            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+            value.parse(),
+        ) {
+            self.0.insert(key, value);
+        }
+    }
 }

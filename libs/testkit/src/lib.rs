@@ -6,7 +6,9 @@
 //! - [`TestNats`]: a unique stream and subject prefix per test;
 //! - [`RunningService`]: a service started in-process as `main` would start it;
 //! - [`eventually`] and [`wait_until_serving`]: polling with a deadline instead of sleeping;
-//! - [`assert_invalid_argument`]: the error shape every service promises for bad input.
+//! - [`assert_invalid_argument`]: the error shape every service promises for bad input;
+//! - [`record_traces`]: W3C trace context in the test process, to follow a trace across
+//!   services.
 //!
 //! Databases and streams of earlier runs older than an hour are removed as new ones are made,
 //! so crashed tests do not pile up; their names carry a UUID v7, which carries the time.
@@ -264,4 +266,20 @@ pub fn assert_invalid_argument<T: std::fmt::Debug>(result: Result<T, tonic::Stat
         Some(field),
         "{status:?}"
     );
+}
+
+/// Makes every service in this test process create real span contexts and propagate them as
+/// W3C `traceparent` (over gRPC metadata, NATS headers and envelopes), as a service does
+/// when it exports traces. Nothing is exported. Call once per test process.
+pub fn record_traces() {
+    use opentelemetry::trace::TracerProvider;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("plaza-tests")));
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }

@@ -146,20 +146,30 @@ impl StockStatus {
     }
 }
 
+/// An order inventory cannot act on: ordering never publishes one, so it comes from a
+/// faulty publisher and must not touch the stock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an order needs lines of 1 to {MAX_STOCK} units each")]
+pub struct InvalidDemand;
+
 /// The units an order needs, one line per product (an order may name a product twice), in
 /// product id order: the order in which rows are locked, so reservations never deadlock.
-pub fn demand(lines: &[OrderLine]) -> Vec<StockLine> {
+pub fn demand(lines: &[OrderLine]) -> Result<Vec<StockLine>, InvalidDemand> {
+    if lines.is_empty() || lines.iter().any(|line| line.quantity < 1) {
+        return Err(InvalidDemand);
+    }
     let mut per_product: BTreeMap<Uuid, i32> = BTreeMap::new();
     for line in lines {
-        *per_product.entry(line.product_id).or_default() += line.quantity;
+        let total = per_product.entry(line.product_id).or_default();
+        *total = total.checked_add(line.quantity).ok_or(InvalidDemand)?;
     }
-    per_product
+    Ok(per_product
         .into_iter()
         .map(|(product_id, quantity)| StockLine {
             product_id,
             quantity,
         })
-        .collect()
+        .collect())
 }
 
 /// The lines that the available stock cannot cover; a product that no longer exists has
@@ -283,7 +293,7 @@ mod tests {
     #[test]
     fn demand_adds_up_the_lines_of_one_product_in_id_order() {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let demand = demand(&[line(b, 1), line(a, 2), line(b, 3)]);
+        let demand = demand(&[line(b, 1), line(a, 2), line(b, 3)]).unwrap();
         assert_eq!(
             demand,
             vec![
@@ -296,6 +306,16 @@ mod tests {
                     quantity: 4
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn an_order_without_lines_or_with_a_non_positive_quantity_is_invalid() {
+        assert_eq!(demand(&[]), Err(InvalidDemand));
+        assert_eq!(demand(&[line(Uuid::now_v7(), 0)]), Err(InvalidDemand));
+        assert_eq!(
+            demand(&[line(Uuid::now_v7(), 2), line(Uuid::now_v7(), -1)]),
+            Err(InvalidDemand)
         );
     }
 

@@ -82,7 +82,7 @@ async fn reserve_order(
         tracing::info!(order_id = %order_id, status = status.as_str(), "order already answered");
         return Ok(());
     }
-    let demand = demand(&order.lines);
+    let demand = demand(&order.lines).map_err(|invalid| HandlerError::Poison(invalid.into()))?;
     let ids: Vec<Uuid> = demand.iter().map(|line| line.product_id).collect();
     let available = postgres::lock_stock(connection, &ids).await?;
     let missing = shortfalls(&demand, &available);

@@ -350,7 +350,7 @@ async fn an_event_delivered_twice_is_handled_once() {
 }
 
 #[tokio::test]
-async fn an_unknown_event_type_is_dead_lettered_and_the_consumer_keeps_going() {
+async fn an_unknown_or_impossible_event_is_dead_lettered_and_the_consumer_keeps_going() {
     let app = spawn_saga_app().await;
     let tea = product_with_stock(&app, "Tea", 10).await;
     let namespace = app.environment().nats.namespace.clone();
@@ -371,6 +371,9 @@ async fn an_unknown_event_type_is_dead_lettered_and_the_consumer_keeps_going() {
         serde_json::to_vec(&unknown).unwrap(),
     )
     .await;
+    // An order no publisher should send: a negative quantity would add stock.
+    let negative = order(vec![line(&tea, 2), line(&tea, -5)]);
+    app.publish_order_event(negative.order_id, negative).await;
     // A known event inventory does not act on is acknowledged, not dead-lettered.
     let accepted = Uuid::now_v7();
     app.publish_order_event(accepted, OrderAccepted { order_id: accepted })
@@ -399,14 +402,17 @@ async fn an_unknown_event_type_is_dead_lettered_and_the_consumer_keeps_going() {
         })
         .collect();
     dead.sort();
-    assert_eq!(dead.len(), 2, "{dead:?}");
-    assert_eq!(
-        dead[0],
-        (
+    assert_eq!(dead.len(), 3, "{dead:?}");
+    assert!(
+        dead.contains(&(
             namespace.subject("ordering.order.created"),
             "{not json".to_owned()
-        )
+        )),
+        "{dead:?}"
     );
-    assert_eq!(dead[1].0, namespace.subject("ordering.order.shipped"));
+    assert!(dead.iter().any(|(subject, payload)| {
+        *subject == namespace.subject("ordering.order.created") && payload.contains("-5")
+    }));
+    assert_eq!(dead[2].0, namespace.subject("ordering.order.shipped"));
     assert_stock(&app, &tea, 9, 1).await;
 }

@@ -7,9 +7,9 @@ use plaza_proto::{
     inventory::v1::{BatchGetProductsRequest, inventory_service_client::InventoryServiceClient},
     payments::v1::{CapturePaymentRequest, payments_service_client::PaymentsServiceClient},
 };
-use plaza_service::ServiceError;
+use plaza_service::{ServiceError, telemetry::PropagateTrace};
 use serde::Deserialize;
-use tonic::{Code, Status, transport::Channel};
+use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
 use uuid::Uuid;
 
 use crate::domain::PricedProduct;
@@ -25,18 +25,22 @@ pub struct UpstreamSettings {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A channel that carries the caller's trace context.
+type Traced = InterceptedService<Channel, PropagateTrace>;
+
 #[derive(Debug, Clone)]
 pub struct Upstream {
-    customers: CustomersServiceClient<Channel>,
-    inventory: InventoryServiceClient<Channel>,
-    payments: PaymentsServiceClient<Channel>,
+    customers: CustomersServiceClient<Traced>,
+    inventory: InventoryServiceClient<Traced>,
+    payments: PaymentsServiceClient<Traced>,
 }
 
-fn channel(address: &str) -> anyhow::Result<Channel> {
-    Ok(Channel::from_shared(address.to_owned())?
+fn channel(address: &str) -> anyhow::Result<Traced> {
+    let channel = Channel::from_shared(address.to_owned())?
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT)
-        .connect_lazy())
+        .connect_lazy();
+    Ok(InterceptedService::new(channel, PropagateTrace))
 }
 
 /// A failure of another service: unavailable (the caller may retry), or unexpected.

@@ -29,6 +29,8 @@ pub struct Plaza {
     pub inventory: InventoryServiceClient<Channel>,
     pub payments: PaymentsServiceClient<Channel>,
     pub environment: Arc<TestEnvironment>,
+    /// Payments, kept apart so a test can stop and restart it.
+    payments_service: Option<RunningService>,
     _services: Vec<RunningService>,
 }
 
@@ -80,7 +82,37 @@ pub async fn spawn_plaza_with_stock_delay(stock_delay: Duration) -> Plaza {
         inventory: InventoryServiceClient::new(inventory.channel.clone()),
         payments: PaymentsServiceClient::new(payments.channel.clone()),
         environment,
-        _services: vec![customers, inventory, payments, ordering],
+        payments_service: Some(payments),
+        _services: vec![customers, inventory, ordering],
+    }
+}
+
+impl Plaza {
+    /// Stops payments as SIGTERM would; its consumer's messages wait in JetStream.
+    pub async fn stop_payments(&mut self) {
+        if let Some(payments) = self.payments_service.take() {
+            payments.stop().await.expect("payments stops cleanly");
+        }
+    }
+
+    /// Starts payments again on the same database and namespace.
+    pub async fn start_payments(&mut self) {
+        let payments = RunningService::start::<payments::Service>(self.environment.clone())
+            .await
+            .expect("payments starts");
+        self.payments = PaymentsServiceClient::new(payments.channel.clone());
+        self.payments_service = Some(payments);
+    }
+
+    /// How many messages wait for the durable consumer `durable` of `stream`.
+    pub async fn waiting_for(&self, stream: Stream, durable: &str) -> u64 {
+        let jetstream = self.environment.nats.jetstream();
+        let stream = jetstream
+            .get_stream(self.environment.nats.namespace.stream_name(stream))
+            .await
+            .expect("stream");
+        let info = stream.consumer_info(durable).await.expect("consumer");
+        info.num_pending + info.num_ack_pending as u64
     }
 }
 

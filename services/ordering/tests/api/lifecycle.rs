@@ -281,3 +281,41 @@ async fn only_an_accepted_order_is_paid_and_a_delivered_one_is_not_cancelled() {
     let paid_twice = pay(&plaza, &accepted).await.unwrap_err();
     assert_eq!(paid_twice.code(), Code::FailedPrecondition);
 }
+
+#[tokio::test]
+async fn an_order_placed_while_payments_is_down_completes_when_it_is_back() {
+    let mut plaza = spawn_plaza().await;
+    let product = plaza.product(100, 5).await;
+    let shopper = plaza.shopper(1000).await;
+    plaza.stop_payments().await;
+
+    let order = plaza.order(&shopper, &product, 1).await.unwrap();
+    plaza
+        .order_when(&order.id, |o| {
+            o.stock_status() == OrderStockStatus::Reserved
+        })
+        .await;
+    plaza_testkit::eventually(crate::helpers::DEADLINE, || async {
+        (plaza
+            .waiting_for(plaza_events::Stream::ORDERING, "payments-orders")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await
+    .expect("the order waits for payments");
+    assert_eq!(
+        plaza.get_order(&order.id).await.status(),
+        OrderStatus::Pending
+    );
+
+    plaza.start_payments().await;
+    let accepted = plaza
+        .order_with_status(&order.id, OrderStatus::Accepted)
+        .await;
+    assert_eq!(accepted.payment_status(), OrderPaymentStatus::Confirmed);
+    assert_eq!(
+        plaza.get_payment(&shopper.payment_id).await.status(),
+        PaymentStatus::Confirmed
+    );
+}

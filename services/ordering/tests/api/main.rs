@@ -10,3 +10,4 @@ mod helpers;
 mod lifecycle;
 mod queries;
 mod race;
+mod tracing;
