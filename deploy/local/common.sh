@@ -119,3 +119,17 @@ running_pid() {
 # Identifies the build of a binary (modification time and size), to tell whether a running
 # service still runs the binary that is on disk now.
 binary_stamp() { stat -c '%Y %s' "$1"; }
+
+# Plaza's fixed ports lie inside Linux's default ephemeral range (32768-60999), so an
+# outgoing connection (a service's own NATS client, say) can be given one of them as its
+# local port, and the service meant to listen there fails with "Address already in use".
+# Reserving them keeps the kernel from handing them out. Needs root; without it, warns.
+PLAZA_PORTS="50051-50054,8080,8090,9901"
+reserve_ports() {
+    local file=/proc/sys/net/ipv4/ip_local_reserved_ports current
+    current=$(<"$file")
+    [[ ,$current, == *,$PLAZA_PORTS,* ]] && return 0
+    if ! printf '%s\n' "${current:+$current,}$PLAZA_PORTS" >"$file" 2>/dev/null; then
+        warn "cannot reserve ports $PLAZA_PORTS (not root?); a busy port may stop a service"
+    fi
+}

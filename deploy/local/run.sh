@@ -31,6 +31,8 @@ for svc in "${services[@]}"; do
 done
 
 # --- Start -----------------------------------------------------------------------------
+reserve_ports
+
 start() {
     local svc=$1 prefix log pid
     prefix=$(env_prefix "$svc")

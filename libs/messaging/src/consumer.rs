@@ -28,7 +28,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
-use crate::Outbox;
+use crate::{Outbox, streams::stream_config};
 
 /// Deliveries of one event before it is dead-lettered.
 pub const MAX_DELIVER: i64 = 10;
@@ -145,6 +145,7 @@ pub struct EventConsumer<H> {
     outbox: Outbox,
     subscription: Subscription,
     handler: Arc<H>,
+    replicas: usize,
 }
 
 impl<H: Handler> EventConsumer<H> {
@@ -155,6 +156,7 @@ impl<H: Handler> EventConsumer<H> {
         outbox: Outbox,
         subscription: Subscription,
         handler: H,
+        replicas: usize,
     ) -> Self {
         Self {
             pool,
@@ -163,6 +165,7 @@ impl<H: Handler> EventConsumer<H> {
             outbox,
             subscription,
             handler: Arc::new(handler),
+            replicas,
         }
     }
 
@@ -214,14 +217,12 @@ impl<H: Handler> EventConsumer<H> {
     }
 
     /// The durable consumer, created on first use. The stream belongs to the publishing
-    /// service, which may not have started yet: wait for it.
+    /// service, which may not have started yet: then this creates it as that service would,
+    /// so services can start in any order (the owner's declaration still sets its
+    /// configuration).
     async fn consumer(&self) -> anyhow::Result<jetstream::consumer::Consumer<pull::Config>> {
-        let stream_name = self.namespace.stream_name(self.subscription.stream);
-        let stream = self
-            .jetstream
-            .get_stream(&stream_name)
-            .await
-            .map_err(|error| anyhow::anyhow!("stream {stream_name} is not there yet: {error}"))?;
+        let config = stream_config(&self.namespace, self.subscription.stream, self.replicas);
+        let stream = self.jetstream.get_or_create_stream(config).await?;
         declare_dead_letters(&self.jetstream, &self.namespace).await?;
         let durable = self.subscription.durable;
         Ok(stream

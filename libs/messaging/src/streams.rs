@@ -17,8 +17,26 @@ pub async fn connect(url: &str, service: &str) -> anyhow::Result<async_nats::Cli
         .await?)
 }
 
-/// Creates `stream`, or updates it to this configuration: file storage, limits retention (the
-/// history stays for replay and audit), a two-minute duplicate window.
+/// Every Plaza stream: file storage, limits retention (the history stays for replay and
+/// audit), a two-minute duplicate window.
+pub(crate) fn stream_config(
+    namespace: &Namespace,
+    stream: Stream,
+    replicas: usize,
+) -> stream::Config {
+    stream::Config {
+        name: namespace.stream_name(stream),
+        subjects: vec![namespace.stream_subjects(stream)],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        duplicate_window: DUPLICATE_WINDOW,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates the stream a service publishes to, or updates it to the configuration above: the
+/// publishing service owns its stream's configuration.
 pub async fn declare_stream(
     jetstream: &jetstream::Context,
     namespace: &Namespace,
@@ -26,15 +44,7 @@ pub async fn declare_stream(
     replicas: usize,
 ) -> anyhow::Result<()> {
     jetstream
-        .create_or_update_stream(stream::Config {
-            name: namespace.stream_name(stream),
-            subjects: vec![namespace.stream_subjects(stream)],
-            storage: stream::StorageType::File,
-            retention: stream::RetentionPolicy::Limits,
-            duplicate_window: DUPLICATE_WINDOW,
-            num_replicas: replicas,
-            ..Default::default()
-        })
+        .create_or_update_stream(stream_config(namespace, stream, replicas))
         .await?;
     Ok(())
 }

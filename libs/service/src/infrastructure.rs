@@ -70,6 +70,7 @@ impl Infrastructure {
             self.outbox.clone(),
             subscription,
             handler,
+            self.stream_replicas,
         );
         Box::new(move |shutdown| Box::pin(consumer.run(shutdown)))
     }
