@@ -34,6 +34,18 @@ pub enum OrderStatus {
     Cancelled,
 }
 
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pending => "PENDING",
+            Self::Accepted => "ACCEPTED",
+            Self::Rejected => "REJECTED",
+            Self::Delivered => "DELIVERED",
+            Self::Cancelled => "CANCELLED",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentState {
@@ -119,9 +131,9 @@ pub struct Order {
 /// Why a command cannot be carried out on the order as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderRefused {
-    #[error("order {id} cannot be paid: it is {status:?}, not ACCEPTED")]
+    #[error("order {id} cannot be paid: it is {status}, not ACCEPTED")]
     NotAccepted { id: Uuid, status: OrderStatus },
-    #[error("order {id} cannot be cancelled: it is {status:?}")]
+    #[error("order {id} cannot be cancelled: it is {status}; only PENDING and ACCEPTED orders can")]
     NotCancellable { id: Uuid, status: OrderStatus },
 }
 
