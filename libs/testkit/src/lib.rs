@@ -13,14 +13,21 @@
 //! Databases and streams of earlier runs older than an hour are removed as new ones are made,
 //! so crashed tests do not pile up; their names carry a UUID v7, which carries the time.
 
+// Test support: a setup step that fails is the test failing, with the reason.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::{
     future::Future,
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use async_nats::jetstream::{
+    consumer::{Consumer, pull},
+    message::StreamMessage,
+};
 use futures::TryStreamExt;
-use plaza_events::Namespace;
+use plaza_events::{Envelope, Event, Namespace, Stream};
 use plaza_service::{Application, Service, load_settings, settings::ServiceSettings};
 use sqlx::{Connection, PgConnection};
 use tokio::task::JoinHandle;
@@ -149,6 +156,140 @@ impl TestEnvironment {
         settings.nats.prefix = self.nats.namespace.prefix().to_owned();
     }
 }
+
+/// The events of a test: publishing as a service's outbox relay does, reading streams back,
+/// and waiting (with a deadline) until consumers and relays have done their work.
+impl TestEnvironment {
+    /// Publishes `envelope` with `Nats-Msg-Id` = `message_id`, as a relay does; a new
+    /// message id makes JetStream keep a second copy of the same event, as a redelivery would.
+    pub async fn publish<E: Event>(&self, envelope: &Envelope<E>, message_id: &str) {
+        let payload = serde_json::to_vec(envelope).expect("an envelope serializes");
+        self.publish_raw(&envelope.event_type, message_id, payload)
+            .await;
+    }
+
+    /// Publishes any bytes on `event_type`'s subject and waits for the PubAck.
+    pub async fn publish_raw(&self, event_type: &str, message_id: &str, payload: Vec<u8>) {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", message_id);
+        headers.insert("Content-Type", "application/cloudevents+json");
+        self.nats
+            .jetstream()
+            .publish_with_headers(
+                self.nats.namespace.subject(event_type),
+                headers,
+                payload.into(),
+            )
+            .await
+            .expect("published")
+            .await
+            .expect("acknowledged by JetStream");
+    }
+
+    /// Every message now in `stream`, in order.
+    pub async fn messages(&self, stream: Stream) -> Vec<StreamMessage> {
+        let stream = self
+            .nats
+            .jetstream()
+            .get_stream(self.nats.namespace.stream_name(stream))
+            .await
+            .expect("stream declared");
+        let last = stream
+            .get_info()
+            .await
+            .expect("stream info")
+            .state
+            .last_sequence;
+        let mut messages = Vec::new();
+        for sequence in 1..=last {
+            messages.push(stream.get_raw_message(sequence).await.expect("message"));
+        }
+        messages
+    }
+
+    /// The envelopes of the events of `event_type` now in `stream`.
+    pub async fn envelopes(&self, stream: Stream, event_type: &str) -> Vec<serde_json::Value> {
+        self.messages(stream)
+            .await
+            .iter()
+            .filter_map(|message| serde_json::from_slice(&message.payload).ok())
+            .filter(|envelope: &serde_json::Value| envelope["type"] == event_type)
+            .collect()
+    }
+
+    /// Waits until `stream` holds an event of `event_type` about `order_id`, and returns
+    /// its envelope.
+    pub async fn wait_for_order_event(
+        &self,
+        stream: Stream,
+        event_type: &str,
+        order_id: Uuid,
+    ) -> serde_json::Value {
+        eventually(EVENT_DEADLINE, || async move {
+            self.envelopes(stream, event_type)
+                .await
+                .into_iter()
+                .find(|envelope| envelope["data"]["orderId"] == order_id.to_string())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {event_type} published for order {order_id}"))
+    }
+
+    /// Waits until the durable consumer `durable` has been handed every message now in
+    /// `stream` and has acknowledged (or dead-lettered) each.
+    pub async fn wait_until_consumed(&self, stream: Stream, durable: &str) {
+        let stream = self
+            .nats
+            .jetstream()
+            .get_stream(self.nats.namespace.stream_name(stream))
+            .await
+            .expect("stream declared");
+        let last = stream
+            .get_info()
+            .await
+            .expect("stream info")
+            .state
+            .last_sequence;
+        eventually(EVENT_DEADLINE, || async {
+            let consumer: Consumer<pull::Config> = stream.get_consumer(durable).await.ok()?;
+            let info = consumer.get_info().await.ok()?;
+            (info.num_pending == 0
+                && info.num_ack_pending == 0
+                && info.ack_floor.stream_sequence >= last)
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{durable} did not consume its stream"));
+    }
+
+    /// Waits until the outbox of `schema` has no unsent row: everything its service wrote is
+    /// in its stream.
+    pub async fn wait_until_relayed(&self, schema: &str) {
+        let database = self.superuser().await;
+        let unsent = format!("SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+        eventually(EVENT_DEADLINE, || async {
+            let count: i64 = sqlx::query_scalar(&unsent)
+                .fetch_one(&database)
+                .await
+                .ok()?;
+            (count == 0).then_some(())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("the {schema} outbox was not relayed"));
+    }
+
+    /// The test database as the superuser, to look at any service's tables.
+    pub async fn superuser(&self) -> sqlx::PgPool {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&self.database.url("postgres"))
+            .await
+            .expect("superuser connects")
+    }
+}
+
+/// How long a test waits for an event to be published or consumed.
+const EVENT_DEADLINE: Duration = Duration::from_secs(15);
 
 /// A service running in the test's process, as `main` would run it, against a
 /// [`TestEnvironment`].

@@ -1,9 +1,4 @@
-use std::time::Duration;
-
-use async_nats::jetstream::{
-    consumer::{Consumer, pull},
-    message::StreamMessage,
-};
+use async_nats::jetstream::message::StreamMessage;
 use inventory::Service;
 use plaza_events::{Envelope, Event, Stream};
 use plaza_proto::inventory::v1::GetProductRequest;
@@ -11,9 +6,7 @@ use plaza_proto::inventory::v1::{
     AddProductRequest, CreateStoreRequest, EnableParticipationRequest, Product, Store,
     inventory_service_client::InventoryServiceClient,
 };
-use plaza_testkit::eventually;
 use plaza_testkit::{RunningService, TestEnvironment};
-use sqlx::{PgPool, postgres::PgPoolOptions};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -136,122 +129,47 @@ impl TestApp {
         envelope
     }
 
-    /// Publishes `envelope` with `Nats-Msg-Id` = `message_id`: a new message id makes
-    /// JetStream keep a second copy of the same event, as a redelivery would.
+    /// Publishes `envelope` with `Nats-Msg-Id` = `message_id` (see [`TestEnvironment::publish`]).
     pub async fn publish_envelope<E: Event>(&self, envelope: &Envelope<E>, message_id: &str) {
-        let payload = serde_json::to_vec(envelope).expect("envelope serializes");
-        self.publish_raw(&envelope.event_type, message_id, payload)
+        self.environment().publish(envelope, message_id).await;
+    }
+
+    pub async fn publish_raw(&self, event_type: &str, message_id: &str, payload: Vec<u8>) {
+        self.environment()
+            .publish_raw(event_type, message_id, payload)
             .await;
     }
 
-    /// Publishes any bytes on `event_type`'s subject and waits for the PubAck.
-    pub async fn publish_raw(&self, event_type: &str, message_id: &str, payload: Vec<u8>) {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", message_id);
-        headers.insert("Content-Type", "application/cloudevents+json");
-        self.environment()
-            .nats
-            .jetstream()
-            .publish_with_headers(
-                self.environment().nats.namespace.subject(event_type),
-                headers,
-                payload.into(),
-            )
-            .await
-            .expect("published")
-            .await
-            .expect("acknowledged by JetStream");
-    }
-
-    /// Every message now in `stream`, in order.
     pub async fn messages(&self, stream: Stream) -> Vec<StreamMessage> {
-        let name = self.environment().nats.namespace.stream_name(stream);
-        let stream = self
-            .environment()
-            .nats
-            .jetstream()
-            .get_stream(&name)
-            .await
-            .expect("stream declared");
-        let last = stream
-            .get_info()
-            .await
-            .expect("stream info")
-            .state
-            .last_sequence;
-        let mut messages = Vec::new();
-        for sequence in 1..=last {
-            messages.push(stream.get_raw_message(sequence).await.expect("message"));
-        }
-        messages
+        self.environment().messages(stream).await
     }
 
     /// The envelopes of every event now in the INVENTORY stream of type `event_type`.
     pub async fn published(&self, event_type: &str) -> Vec<serde_json::Value> {
-        self.messages(Stream::INVENTORY)
+        self.environment()
+            .envelopes(Stream::INVENTORY, event_type)
             .await
-            .iter()
-            .map(|message| serde_json::from_slice(&message.payload).expect("json"))
-            .filter(|envelope: &serde_json::Value| envelope["type"] == event_type)
-            .collect()
     }
 
-    /// Waits until the INVENTORY stream holds an event of `event_type` about `order_id`, and
-    /// returns its envelope.
+    /// Waits until the INVENTORY stream holds an event of `event_type` about `order_id`.
     pub async fn wait_for_event(&self, event_type: &str, order_id: Uuid) -> serde_json::Value {
-        eventually(Duration::from_secs(15), || async move {
-            self.published(event_type)
-                .await
-                .into_iter()
-                .find(|envelope| envelope["data"]["orderId"] == order_id.to_string())
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{event_type} published for order {order_id}"))
+        self.environment()
+            .wait_for_order_event(Stream::INVENTORY, event_type, order_id)
+            .await
     }
 
-    /// The test database as the superuser, to look at the service's tables.
-    pub async fn superuser(&self) -> PgPool {
-        PgPoolOptions::new()
-            .max_connections(2)
-            .connect(&self.environment().database.url("postgres"))
-            .await
-            .expect("superuser connects")
+    pub async fn superuser(&self) -> sqlx::PgPool {
+        self.environment().superuser().await
     }
 
     /// Waits until the saga consumer has handled (acknowledged or dead-lettered) every
     /// message now in the ORDERING stream, and the outbox relay has published every event
     /// the handlers wrote: from then on, the INVENTORY stream shows all they did.
     pub async fn wait_until_orders_handled(&self) {
-        let namespace = &self.environment().nats.namespace;
-        let ordering = &self
-            .environment()
-            .nats
-            .jetstream()
-            .get_stream(namespace.stream_name(Stream::ORDERING))
-            .await
-            .expect("ORDERING declared");
-        let last = ordering.get_info().await.unwrap().state.last_sequence;
-        eventually(Duration::from_secs(15), || async move {
-            let consumer: Consumer<pull::Config> =
-                ordering.get_consumer(ORDERS_CONSUMER).await.ok()?;
-            let info = consumer.get_info().await.ok()?;
-            (info.num_pending == 0
-                && info.num_ack_pending == 0
-                && info.delivered.stream_sequence >= last)
-                .then_some(())
-        })
-        .await
-        .expect("every order event handled");
-        let database = &self.superuser().await;
-        eventually(Duration::from_secs(15), || async move {
-            let unsent: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM inventory.outbox WHERE sent_at IS NULL")
-                    .fetch_one(database)
-                    .await
-                    .ok()?;
-            (unsent == 0).then_some(())
-        })
-        .await
-        .expect("every event relayed");
+        let environment = self.environment();
+        environment
+            .wait_until_consumed(Stream::ORDERING, ORDERS_CONSUMER)
+            .await;
+        environment.wait_until_relayed("inventory").await;
     }
 }

@@ -42,9 +42,8 @@ async fn the_service_role_can_append_events_but_never_change_or_delete_them() {
         );
     }
     // Even a superuser's UPDATE meets the trigger.
-    let mut admin = plaza.admin().await;
     let refused = sqlx::query("UPDATE ordering.events SET type = 'Tampered'")
-        .execute(&mut admin)
+        .execute(&plaza.environment.superuser().await)
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("append-only"), "{refused}");

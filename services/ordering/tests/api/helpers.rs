@@ -265,49 +265,24 @@ pub const CONSUMERS: [(Stream, &str); 4] = [
 ];
 
 impl Plaza {
-    /// Waits until every saga consumer has been handed every message of its stream and has
-    /// acknowledged it: nothing is left in flight.
+    /// Waits until every saga consumer has handled every message of its stream and every
+    /// outbox is relayed: nothing is left in flight.
     pub async fn wait_until_settled(&self) {
-        let jetstream = self.environment.nats.jetstream();
-        let namespace = self.environment.nats.namespace.clone();
-        eventually(DEADLINE, || {
-            let jetstream = jetstream.clone();
-            let namespace = namespace.clone();
-            async move {
-                for (stream, durable) in CONSUMERS {
-                    let mut stream = jetstream
-                        .get_stream(namespace.stream_name(stream))
-                        .await
-                        .ok()?;
-                    let last = stream.info().await.ok()?.state.last_sequence;
-                    let info = stream.consumer_info(durable).await.ok()?;
-                    let idle = info.num_pending == 0
-                        && info.num_ack_pending == 0
-                        && info.ack_floor.stream_sequence >= last;
-                    if !idle {
-                        return None;
-                    }
-                }
-                Some(())
+        for _ in 0..2 {
+            // Twice: what the consumers did in the first round was published meanwhile.
+            for (stream, durable) in CONSUMERS {
+                self.environment.wait_until_consumed(stream, durable).await;
             }
-        })
-        .await
-        .expect("the saga settles");
+            for schema in ["ordering", "payments", "inventory"] {
+                self.environment.wait_until_relayed(schema).await;
+            }
+        }
     }
 
     /// The read model, row for row, as the database holds it.
     pub async fn read_model(&self) -> Vec<serde_json::Value> {
-        let mut admin = self.admin().await;
         sqlx::query_scalar("SELECT to_jsonb(o) FROM ordering.orders o ORDER BY id")
-            .fetch_all(&mut admin)
-            .await
-            .unwrap()
-    }
-
-    /// A connection to the test database as the superuser.
-    pub async fn admin(&self) -> sqlx::PgConnection {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&self.environment.database.url("postgres"))
+            .fetch_all(&self.environment.superuser().await)
             .await
             .unwrap()
     }

@@ -42,17 +42,9 @@ async fn an_orders_saga_continues_the_callers_trace_in_every_service() {
         .await;
     plaza.wait_until_settled().await;
 
-    let jetstream = plaza.environment.nats.jetstream();
-    let namespace = &plaza.environment.nats.namespace;
     let mut traced = Vec::new();
     for stream in [Stream::ORDERING, Stream::PAYMENTS, Stream::INVENTORY] {
-        let source = jetstream
-            .get_stream(namespace.stream_name(stream))
-            .await
-            .unwrap();
-        let last = source.get_info().await.unwrap().state.last_sequence;
-        for sequence in 1..=last {
-            let message = source.get_raw_message(sequence).await.unwrap();
+        for message in plaza.environment.messages(stream).await {
             let envelope: serde_json::Value = serde_json::from_slice(&message.payload).unwrap();
             if envelope["correlationid"] != order.id.as_str() {
                 continue;
