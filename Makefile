@@ -21,7 +21,7 @@ install: ## Install missing tools: Debian packages (psql, make, python3-venv) an
 	@bash $(SCRIPTS)/install.sh
 
 services-up: ## Make sure Postgres and NATS run, and the plaza database has its roles and schemas
-	@bash $(SCRIPTS)/install.sh --no-venv
+	@bash $(SCRIPTS)/install.sh
 	@bash $(SCRIPTS)/services-up.sh
 
 run: install ## Build (release) and start the services in the background; wait until SERVING

@@ -11,6 +11,7 @@ RUN_DIR="$PLAZA_ROOT/.run"      # pid files and build stamps of the running serv
 LOG_DIR="$RUN_DIR/logs"         # one log file per service
 VENV="$PLAZA_ROOT/.venv"        # Python-packaged tools (grpcurl, later envoy)
 GRPCURL="$VENV/bin/grpcurl"
+ENVOY="$VENV/bin/envoy"
 # Cargo puts its output here; a relative CARGO_TARGET_DIR is relative to the root, like cargo.
 RELEASE_DIR="${CARGO_TARGET_DIR:-target}/release"
 

@@ -3,11 +3,15 @@
 
 use std::{env, path::PathBuf};
 
-const PROTOS: [&str; 4] = [
+const PROTOS: [&str; 6] = [
     "plaza/customers/v1/customers.proto",
     "plaza/inventory/v1/inventory.proto",
     "plaza/payments/v1/payments.proto",
     "plaza/ordering/v1/ordering.proto",
+    // Not used by the code (tonic-types has them): compiled so that the descriptor set
+    // describes the error details that services send, for Envoy and reflection clients.
+    "google/rpc/status.proto",
+    "google/rpc/error_details.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
