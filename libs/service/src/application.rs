@@ -150,7 +150,7 @@ pub fn load_settings<S: Service>() -> Result<(ServiceSettings, S::Settings), set
 /// The service binary's `main`. Commands: none or `serve` runs the service; `migrate`
 /// applies the migrations and exits; others are the service's own.
 pub fn main<S: Service>() -> ExitCode {
-    crate::process::run(
+    crate::run(
         S::NAME,
         S::DEFAULT_SETTINGS,
         load_settings::<S>,

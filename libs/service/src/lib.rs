@@ -9,7 +9,9 @@
 //! - [`Infrastructure`]: the connections and background work beside the API (outbox relay);
 //! - [`ServiceError`]: the one mapping from what went wrong to a gRPC status;
 //! - [`Service`], [`Application`] and [`main`]: one generic service process (exit code 64
-//!   on bad configuration); a service only says what it is.
+//!   on bad configuration); a service only says what it is;
+//! - [`run`]: the process life under that, for a binary that is not a gRPC service (the
+//!   storefront).
 
 mod application;
 pub mod database;
@@ -24,3 +26,4 @@ pub mod telemetry;
 pub use application::{Application, Components, NoSettings, Service, Worker, load_settings, main};
 pub use error::ServiceError;
 pub use infrastructure::Infrastructure;
+pub use process::run;

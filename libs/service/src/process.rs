@@ -13,7 +13,7 @@ const EXIT_BAD_CONFIG: u8 = 64;
 /// The whole life of a service process: loads its settings with `load` (exit 64 with a clear
 /// message when they are wrong), starts telemetry, runs `app` until it ends or SIGTERM/SIGINT
 /// plus the grace period, and turns the outcome into the exit code.
-pub(crate) fn run<S, F, Fut>(
+pub fn run<S, F, Fut>(
     service: &'static str,
     defaults: &'static str,
     load: impl FnOnce() -> Result<S, ConfigError>,
