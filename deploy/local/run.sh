@@ -47,6 +47,8 @@ bash "$PLAZA_ROOT/deploy/envoy/render.sh" "$RUN_DIR/envoy.yaml" \
     PAYMENTS="$(service_address payments)" ORDERING="$(service_address ordering)" \
     STOREFRONT="$STOREFRONT"
 binary[envoy]=$ENVOY
+# The setting that says where a process listens (the gRPC services: grpc.listen).
+declare -A listen_key=([storefront]=__LISTEN)
 # A second Envoy on the machine (the gateway tests) needs another base id.
 args[envoy]="-c $RUN_DIR/envoy.yaml --base-id 1 --log-level warn"
 
@@ -73,8 +75,7 @@ start() {
     # later), unless that process is gone before Envoy is up.
     # shellcheck disable=SC2086 # args[] holds words to split
     (
-        env "${prefix}__GRPC__LISTEN=${address[$name]}" \
-            "${prefix}__LISTEN=${address[$name]}" \
+        env "${prefix}${listen_key[$name]:-__GRPC__LISTEN}=${address[$name]}" \
             "${prefix}__TELEMETRY__LOG_FORMAT=pretty" \
             NO_COLOR=1 \
             setsid nohup "${binary[$name]}" ${args[$name]:-} >"$log" 2>&1 </dev/null &

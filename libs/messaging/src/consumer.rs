@@ -92,6 +92,12 @@ impl Delivery {
         self.envelope.time
     }
 
+    /// For [`Handler::not_before`]: an event of `event_type` waits `delay` after it was
+    /// published (a demo's confirmation delay); other events, or no delay, wait not at all.
+    pub fn held_back(&self, event_type: &str, delay: std::time::Duration) -> Option<DateTime<Utc>> {
+        (self.event_type() == event_type && !delay.is_zero()).then(|| self.time() + delay)
+    }
+
     /// The payload as `T`; a payload that does not fit is a poison message.
     pub fn data<T: Event>(&self) -> Result<T, HandlerError> {
         serde_json::from_value(self.envelope.data.clone()).map_err(|error| {

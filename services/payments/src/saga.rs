@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use plaza_domain::now;
 use plaza_events::{
-    Envelope,
+    Envelope, Event,
     ordering::{OrderCancelled, OrderCreated, OrderRejected},
     payments::{PaymentConfirmed, PaymentRejected, PaymentVoided},
 };
@@ -40,8 +40,7 @@ impl Handler for OrderEvents {
     }
 
     fn not_before(&self, delivery: &Delivery) -> Option<chrono::DateTime<chrono::Utc>> {
-        (delivery.event_type() == "ordering.order.created" && !self.confirm_delay.is_zero())
-            .then(|| delivery.time() + self.confirm_delay)
+        delivery.held_back(OrderCreated::TYPE, self.confirm_delay)
     }
 
     async fn handle(

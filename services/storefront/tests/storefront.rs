@@ -8,7 +8,7 @@
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use reqwest::{Client, StatusCode, header};
@@ -319,38 +319,26 @@ async fn sigterm_stops_the_binary_with_exit_code_0() {
 
     let client = Client::new();
     let healthz = format!("http://127.0.0.1:{port}/healthz");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(response) = client.get(&healthz).send().await
-            && response.status() == StatusCode::OK
-        {
-            break;
-        }
+    plaza_testkit::eventually(Duration::from_secs(20), || {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the storefront exited before it served: {status}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "the storefront did not serve /healthz in 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        let request = client.get(&healthz).send();
+        async move { (request.await.ok()?.status() == StatusCode::OK).then_some(()) }
+    })
+    .await
+    .expect("the storefront serves /healthz");
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the storefront did not stop in 20 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = plaza_testkit::eventually(Duration::from_secs(20), || {
+        let exited = child.try_wait().unwrap();
+        async move { exited }
+    })
+    .await
+    .expect("the storefront stops after SIGTERM");
     assert_eq!(status.code(), Some(0));
 }
