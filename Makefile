@@ -11,7 +11,7 @@ SCRIPTS := deploy/local
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := help
-.PHONY: help install services-up run demo stop build test fmt fmt-check lint
+.PHONY: help install services-up run demo stop build web web-api e2e test fmt fmt-check lint
 
 help: ## List the targets
 	@echo "Usage: make <target>   (services: $(SERVICES))"
@@ -41,8 +41,19 @@ stop: ## Stop every service `make run` started (SIGTERM, then SIGKILL after 25 s
 build: ## Build the whole workspace (debug, all targets)
 	cargo build --workspace --all-targets
 
-test: fmt-check lint services-up ## Check formatting, run clippy, then the tests (nextest)
+web: install ## Build the browser UI into web/dist (the storefront serves it; `make run` does this too)
+	@bash $(SCRIPTS)/web.sh build
+
+web-api: install ## Regenerate the UI's API types from the protos (web/src/api; commit them)
+	@bash $(SCRIPTS)/web.sh api
+
+e2e: install services-up ## The browser walkthrough in headless Chromium against the `make run` stack
+	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
+
+test: fmt-check lint services-up ## Formatting, clippy, the Rust tests (nextest), the UI's tests, the browser walkthrough
 	@bash $(SCRIPTS)/test.sh $(TEST_ARGS)
+	@bash $(SCRIPTS)/web.sh check
+	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
 
 fmt: ## Format all the code
 	cargo fmt --all

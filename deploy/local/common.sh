@@ -134,3 +134,18 @@ reserve_ports() {
         warn "cannot reserve ports $PLAZA_PORTS (not root?); a busy port may stop a service"
     fi
 }
+
+# Runs `npm ci` in the npm package at $1 when its package-lock.json changed since the last
+# install (a checksum kept in its node_modules), so repeated calls cost nothing.
+npm_ci_if_changed() {
+    local package=$1 label=$2 stamp wanted
+    stamp="$package/node_modules/.plaza-lock.sha256"
+    wanted=$(sha256sum <"$package/package-lock.json")
+    if [[ -f $stamp && $(<"$stamp") == "$wanted" ]]; then
+        say "$label: up to date"
+    else
+        say "installing $label (npm ci in ${package#"$PLAZA_ROOT"/})"
+        npm ci --prefix "$package" --no-audit --no-fund --silent
+        printf '%s\n' "$wanted" >"$stamp"
+    fi
+}

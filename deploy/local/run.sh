@@ -52,6 +52,9 @@ declare -A listen_key=([storefront]=__LISTEN)
 # A second Envoy on the machine (the gateway tests) needs another base id.
 args[envoy]="-c $RUN_DIR/envoy.yaml --base-id 1 --log-level warn"
 
+# The browser UI the storefront serves (web/dist), rebuilt when its sources changed.
+bash "$PLAZA_ROOT/deploy/local/web.sh" build
+
 # --- Start and wait ----------------------------------------------------------------------
 reserve_ports
 

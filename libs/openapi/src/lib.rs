@@ -86,6 +86,14 @@ pub fn openapi(descriptor_set: &[u8]) -> anyhow::Result<Value> {
     }))
 }
 
+/// [`openapi`] as the text written to files: pretty JSON ending in a newline.
+pub fn document_text(descriptor_set: &[u8]) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(&openapi(descriptor_set)?)
+        .context("writing the OpenAPI document as JSON")?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The operation object of one binding.
 fn operation(binding: &Binding, schemas: &mut Schemas) -> anyhow::Result<Value> {
     let types = schemas.types;

@@ -333,3 +333,14 @@ fn every_ref_points_to_a_schema() {
         .collect();
     assert!(unused.is_empty(), "unreferenced schemas: {unused:?}");
 }
+
+#[test]
+fn the_web_ui_builds_its_api_types_from_the_current_document() {
+    let committed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/src/api/openapi.json");
+    let committed = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        committed == plaza_openapi::document_text(FILE_DESCRIPTOR_SET).unwrap(),
+        "web/src/api/openapi.json is stale: run `make web-api` and commit it"
+    );
+}

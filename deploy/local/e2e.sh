@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The browser walkthrough (web/e2e/walkthrough.mjs) in headless Chromium against the whole
+# stack that `make run` starts. When the stack is not running, it is started here and stopped
+# again afterwards; a stack that runs is used (and restarted where its build is older).
+# Screenshots go to web/test-output/e2e/.
+#
+# Usage: e2e.sh SERVICE...   (the Makefile passes $(SERVICES))
+set -euo pipefail
+# shellcheck source=deploy/local/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+CHROMIUM=${PLAZA_CHROMIUM:-/usr/bin/chromium}
+[[ -x $CHROMIUM ]] || die "$CHROMIUM not found: run deploy/local/install.sh (it installs Debian's chromium)"
+
+# Whether any process of the stack runs now (from this checkout's .run/ pid files).
+stack_running() {
+    local file
+    for file in "$RUN_DIR"/*.pid; do
+        [[ -e $file ]] && running_pid "$(basename "$file" .pid)" >/dev/null && return 0
+    done
+    return 1
+}
+
+started_here=false
+if ! stack_running; then
+    started_here=true
+    # Stop what this script started even when the walkthrough fails or is interrupted.
+    trap 'bash "$PLAZA_ROOT/deploy/local/stop.sh"' EXIT
+fi
+bash "$PLAZA_ROOT/deploy/local/run.sh" "$@"
+
+say "the browser walkthrough (web/e2e/walkthrough.mjs)"
+PLAZA_CHROMIUM=$CHROMIUM node "$PLAZA_ROOT/web/e2e/walkthrough.mjs"
+$started_here && say "stopping the stack this run started"
