@@ -55,8 +55,9 @@ test: fmt-check lint services-up ## Formatting, clippy, the Rust tests (nextest)
 	@bash $(SCRIPTS)/web.sh check
 	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
 
-fmt: ## Format all the code
+fmt: ## Format all the code (Rust, and the web UI with Prettier)
 	cargo fmt --all
+	@bash $(SCRIPTS)/web.sh format
 
 fmt-check: ## Fail if any code is not formatted
 	cargo fmt --all --check

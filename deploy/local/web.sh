@@ -2,8 +2,9 @@
 # The browser UI in web/ (Vue, built by Vite into web/dist, which the storefront serves).
 #
 # Usage: web.sh build   build web/dist unless it was built from the current sources
-#        web.sh check   the UI's checks: API types up to date, unit tests (Vitest), type check
-#                       and build
+#        web.sh check   the UI's checks: formatting (Prettier), API types up to date, unit
+#                       tests (Vitest), type check and build
+#        web.sh format  format the UI's code with Prettier
 #        web.sh api     regenerate the API types: web/src/api/openapi.json from the protos,
 #                       then web/src/api/schema.d.ts from it (commit both)
 set -euo pipefail
@@ -43,6 +44,9 @@ build)
     ;;
 check)
     npm_ci_if_changed "$WEB" "the web UI's packages"
+    say "web UI: formatting"
+    npm run --prefix "$WEB" --silent format:check ||
+        die "the web UI's code is not formatted: run 'make fmt'"
     say "web UI: are the API types those of the committed OpenAPI document?"
     npm run --prefix "$WEB" --silent api:check ||
         die "web/src/api/schema.d.ts is stale: run 'make web-api' and commit it"
@@ -50,11 +54,15 @@ check)
     npm run --prefix "$WEB" --silent test
     build
     ;;
+format)
+    npm_ci_if_changed "$WEB" "the web UI's packages"
+    npm run --prefix "$WEB" --silent format
+    ;;
 api)
     npm_ci_if_changed "$WEB" "the web UI's packages"
     cargo run --quiet -p plaza-openapi --bin plaza-openapi -- "$WEB/src/api/openapi.json"
     npm run --prefix "$WEB" --silent api
     say "regenerated web/src/api/openapi.json and web/src/api/schema.d.ts"
     ;;
-*) die "usage: web.sh build|check|api" ;;
+*) die "usage: web.sh build|check|format|api" ;;
 esac

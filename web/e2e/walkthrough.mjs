@@ -14,7 +14,8 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.PLAZA_UI_URL ?? 'http://127.0.0.1:8080';
 const CHROMIUM = process.env.PLAZA_CHROMIUM ?? '/usr/bin/chromium';
-const OUTPUT = process.env.PLAZA_E2E_OUTPUT ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'test-output', 'e2e');
+const OUTPUT =
+  process.env.PLAZA_E2E_OUTPUT ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'test-output', 'e2e');
 /** How long the saga may take to answer (it takes milliseconds with the demo delays off). */
 const SAGA_DEADLINE_MS = 30_000;
 const STEP_DEADLINE_MS = 10_000;
@@ -51,7 +52,12 @@ async function expectText(locator, text, timeout = STEP_DEADLINE_MS) {
   const deadline = Date.now() + timeout;
   let seen = '';
   while (Date.now() < deadline) {
-    seen = ((await locator.first().textContent({ timeout: 1000 }).catch(() => null)) ?? '').trim();
+    seen = (
+      (await locator
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => null)) ?? ''
+    ).trim();
     if (seen === text) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -137,7 +143,11 @@ async function walkthrough(page) {
     const row = page.locator('tr', { hasText: productName });
     await row.waitFor();
     await expectContains(row, '€4.50');
-    await shot(page, 'store-products', 'the store\'s products page after a reload, with the new product at €4.50, stock 3');
+    await shot(
+      page,
+      'store-products',
+      "the store's products page after a reload, with the new product at €4.50, stock 3",
+    );
   });
 
   await step('a shopper finds the product in the catalog and fills the basket', async () => {
@@ -162,7 +172,11 @@ async function walkthrough(page) {
     await page.locator('#customer-phone').fill('call me');
     await page.locator('[data-test="register"]').click();
     await page.locator('[data-test="register-form"] [role="alert"]', { hasText: /phone|digit/i }).waitFor();
-    await shot(page, 'checkout-field-error', 'Checkout: the API\'s complaint about the phone number, under the phone field');
+    await shot(
+      page,
+      'checkout-field-error',
+      "Checkout: the API's complaint about the phone number, under the phone field",
+    );
   });
 
   await step('the shopper registers, authorizes a payment and places an order for 2', async () => {
@@ -183,7 +197,11 @@ async function walkthrough(page) {
   await step('the order reaches ACCEPTED without a reload, then is paid and DELIVERED', async () => {
     const row = page.locator('tr', { has: page.locator(`code:text-is("${orderId}")`) });
     await expectText(row.locator('[data-test="order-status"]'), 'Accepted', SAGA_DEADLINE_MS);
-    await shot(page, 'your-orders-accepted', 'Your orders: the order ACCEPTED (payment confirmed, stock reserved), no reload');
+    await shot(
+      page,
+      'your-orders-accepted',
+      'Your orders: the order ACCEPTED (payment confirmed, stock reserved), no reload',
+    );
     await row.locator('[data-test="pay-order"]').click();
     await expectText(row.locator('[data-test="order-status"]'), 'Delivered');
     await expectText(row.locator('[data-test="payment-status"]'), 'Captured');
@@ -215,7 +233,11 @@ async function walkthrough(page) {
     await page.locator('[data-test="reject-reason"]').waitFor();
     await expectDisabled(rejected.locator('[data-test="pay-order"]'));
     await expectDisabled(rejected.locator('[data-test="cancel-order"]'));
-    await shot(page, 'your-orders-rejected', 'Your orders: 5 lamps with 1 in stock: REJECTED, out of stock, with the reason');
+    await shot(
+      page,
+      'your-orders-rejected',
+      'Your orders: 5 lamps with 1 in stock: REJECTED, out of stock, with the reason',
+    );
   });
 
   await step('Order Admin shows the order, and its events in the event-sourcing view', async () => {
@@ -248,7 +270,11 @@ async function expectContains(locator, text) {
   const deadline = Date.now() + STEP_DEADLINE_MS;
   let seen = '';
   while (Date.now() < deadline) {
-    seen = (await locator.first().textContent({ timeout: 1000 }).catch(() => '')) ?? '';
+    seen =
+      (await locator
+        .first()
+        .textContent({ timeout: 1000 })
+        .catch(() => '')) ?? '';
     if (seen.includes(text)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

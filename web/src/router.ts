@@ -31,21 +31,39 @@ export const router = createRouter({
       component: () => import('./views/CustomersAdmin.vue'),
       meta: { title: 'Customers' },
     },
-    { path: '/shop', name: 'shopping', component: () => import('./views/ShoppingPage.vue'), meta: { title: 'Shopping' } },
+    {
+      path: '/shop',
+      name: 'shopping',
+      component: () => import('./views/ShoppingPage.vue'),
+      meta: { title: 'Shopping' },
+    },
     {
       path: '/checkout',
       name: 'checkout',
       component: () => import('./views/CheckoutPage.vue'),
       meta: { title: 'Checkout' },
     },
-    { path: '/orders', name: 'your-orders', component: () => import('./views/YourOrders.vue'), meta: { title: 'Your orders' } },
+    {
+      path: '/orders',
+      name: 'your-orders',
+      component: () => import('./views/YourOrders.vue'),
+      meta: { title: 'Your orders' },
+    },
     // The original system's addresses, so old bookmarks still land on the right page.
     { path: '/pages/plazaadmin', redirect: { name: 'stores' } },
-    { path: '/pages/plazaadmin/:storeId/products', redirect: (to) => `/admin/stores/${String(to.params.storeId)}/products` },
+    {
+      path: '/pages/plazaadmin/:storeId/products',
+      redirect: (to) => `/admin/stores/${String(to.params.storeId)}/products`,
+    },
     { path: '/pages/orderadmin', redirect: { name: 'order-admin' } },
     { path: '/pages/shopping', redirect: { name: 'shopping' } },
     { path: '/pages/checkout', redirect: { name: 'checkout' } },
-    { path: '/:unknown(.*)*', name: 'not-found', component: () => import('./views/NotFound.vue'), meta: { title: 'Not found' } },
+    {
+      path: '/:unknown(.*)*',
+      name: 'not-found',
+      component: () => import('./views/NotFound.vue'),
+      meta: { title: 'Not found' },
+    },
   ],
 });
 

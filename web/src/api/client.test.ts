@@ -33,13 +33,17 @@ describe('the API client', () => {
   });
 
   it('reports an unreachable gateway as status 0', async () => {
-    const error = (await ok(Promise.reject(new TypeError('Failed to fetch'))).catch((caught: unknown) => caught)) as ApiError;
+    const error = (await ok(Promise.reject(new TypeError('Failed to fetch'))).catch(
+      (caught: unknown) => caught,
+    )) as ApiError;
     expect(error.httpStatus).toBe(0);
     expect(error.message).toMatch(/cannot be reached/);
   });
 
   it('marks NOT_FOUND', async () => {
-    const error = (await ok(answer(404, { code: 5, message: 'customer x not found' })).catch((caught: unknown) => caught)) as ApiError;
+    const error = (await ok(answer(404, { code: 5, message: 'customer x not found' })).catch(
+      (caught: unknown) => caught,
+    )) as ApiError;
     expect(error.notFound).toBe(true);
   });
 

@@ -4,8 +4,22 @@ import { nextTick } from 'vue';
 
 import { MAX_QUANTITY, clampQuantity, useBasket } from './basket';
 
-const APPLE = { productId: 'p-apple', storeId: 's-1', productName: 'Apple', storeName: 'Fruit', storeLocation: 'Oslo', unitPriceCents: 450 };
-const PEAR = { productId: 'p-pear', storeId: 's-1', productName: 'Pear', storeName: 'Fruit', storeLocation: 'Oslo', unitPriceCents: 199 };
+const APPLE = {
+  productId: 'p-apple',
+  storeId: 's-1',
+  productName: 'Apple',
+  storeName: 'Fruit',
+  storeLocation: 'Oslo',
+  unitPriceCents: 450,
+};
+const PEAR = {
+  productId: 'p-pear',
+  storeId: 's-1',
+  productName: 'Pear',
+  storeName: 'Fruit',
+  storeLocation: 'Oslo',
+  unitPriceCents: 199,
+};
 
 /** A new page: a fresh Pinia, reading whatever local storage holds. */
 function reload() {

@@ -55,9 +55,7 @@ export const useBasket = defineStore('basket', () => {
   watch(items, (now) => globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(now)), { deep: true });
 
   const count = computed(() => items.value.length);
-  const totalCents = computed(() =>
-    items.value.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0),
-  );
+  const totalCents = computed(() => items.value.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0));
 
   function contains(productId: string): boolean {
     return items.value.some((item) => item.productId === productId);
