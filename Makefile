@@ -6,12 +6,14 @@
 SERVICES := customers inventory payments ordering
 # Extra arguments for the test runner, e.g. `make test TEST_ARGS='-p customers'`.
 TEST_ARGS :=
+# Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS='--seconds 60 --rate 400'`.
+BENCH_ARGS :=
 
 SCRIPTS := deploy/local
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := help
-.PHONY: help install services-up run demo stop build web web-api e2e test fmt fmt-check lint
+.PHONY: help install services-up run demo stop build web web-api e2e bench test fmt fmt-check lint
 
 help: ## List the targets
 	@echo "Usage: make <target>   (services: $(SERVICES))"
@@ -49,6 +51,9 @@ web-api: install ## Regenerate the UI's API types from the protos (web/src/api; 
 
 e2e: install services-up ## The browser walkthrough in headless Chromium against the `make run` stack
 	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
+
+bench: install services-up ## Orders/s and latency against the `make run` stack; report in bench-output/
+	@bash $(SCRIPTS)/bench.sh $(SERVICES) -- $(BENCH_ARGS)
 
 test: fmt-check lint services-up ## Formatting, clippy, the Rust tests (nextest), the UI's tests, the browser walkthrough
 	@bash $(SCRIPTS)/test.sh $(TEST_ARGS)

@@ -117,6 +117,15 @@ running_pid() {
     printf '%s\n' "$pid"
 }
 
+# Whether any process of the stack runs now (from this checkout's .run/ pid files).
+stack_running() {
+    local file
+    for file in "$RUN_DIR"/*.pid; do
+        [[ -e $file ]] && running_pid "$(basename "$file" .pid)" >/dev/null && return 0
+    done
+    return 1
+}
+
 # Identifies the build of a binary (modification time and size), to tell whether a running
 # service still runs the binary that is on disk now.
 binary_stamp() { stat -c '%Y %s' "$1"; }

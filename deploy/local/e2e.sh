@@ -12,15 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CHROMIUM=${PLAZA_CHROMIUM:-/usr/bin/chromium}
 [[ -x $CHROMIUM ]] || die "$CHROMIUM not found: run deploy/local/install.sh (it installs Debian's chromium)"
 
-# Whether any process of the stack runs now (from this checkout's .run/ pid files).
-stack_running() {
-    local file
-    for file in "$RUN_DIR"/*.pid; do
-        [[ -e $file ]] && running_pid "$(basename "$file" .pid)" >/dev/null && return 0
-    done
-    return 1
-}
-
 started_here=false
 if ! stack_running; then
     started_here=true

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmark (tests/load, plaza-bench) against the stack `make run` starts,
+# with the demo delays off. Starts the stack when it is not running (and stops it afterwards);
+# refuses a running stack that has demo delays. Writes bench-output/report.md and
+# bench-output/latency.svg. Extra arguments go to plaza-bench (see BENCH_ARGS in the Makefile).
+#
+# Usage: bench.sh SERVICE... [-- PLAZA-BENCH-ARGUMENT...]
+set -euo pipefail
+# shellcheck source=deploy/local/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+services=()
+while (($#)) && [[ $1 != -- ]]; do
+    services+=("$1")
+    shift
+done
+[[ ${1:-} == -- ]] && shift
+
+# A delay set on a running service would measure the delay, not Plaza.
+for svc in payments inventory; do
+    if pid=$(running_pid "$svc"); then
+        if tr '\0' '\n' <"/proc/$pid/environ" | grep -q "^$(env_prefix "$svc")__SAGA__CONFIRM_DELAY=[^0]"; then
+            die "$svc runs with a demo delay (make demo): 'make stop' first"
+        fi
+    fi
+done
+
+started_here=false
+if ! stack_running; then
+    started_here=true
+    trap 'bash "$PLAZA_ROOT/deploy/local/stop.sh"' EXIT
+fi
+bash "$PLAZA_ROOT/deploy/local/run.sh" "${services[@]}"
+
+say "building the load generator (release)"
+cargo build --release --quiet -p plaza-load
+"$RELEASE_DIR/plaza-bench" --out "$PLAZA_ROOT/bench-output" "$@"
+$started_here && say "stopping the stack this run started"

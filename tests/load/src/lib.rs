@@ -1,0 +1,21 @@
+//! Plaza under load and faults, against the stack `make run` starts (Envoy on :8080, the four
+//! services on their fixed ports, Postgres and NATS of the machine):
+//!
+//! - [`shop`] opens a bench store with products, registers customers and authorizes one
+//!   payment per order to come (a payment pays for one order);
+//! - [`drive`] places orders at a fixed arrival rate or as fast as the stack answers, over
+//!   gRPC straight to ordering or over REST through Envoy;
+//! - [`outcomes`] hears every order's ACCEPTED or REJECTED on NATS, so the latency from the
+//!   request to acceptance is measured without asking ordering again;
+//! - [`stack`] knows where the parts listen and what each process costs (CPU, peak RSS);
+//! - [`stats`] and [`report`] turn the timings into percentiles, a Markdown report and an SVG
+//!   plot.
+//!
+//! The binaries are `plaza-bench` (`make bench`) and `plaza-chaos` (`make chaos`).
+
+pub mod drive;
+pub mod outcomes;
+pub mod report;
+pub mod shop;
+pub mod stack;
+pub mod stats;

@@ -1,0 +1,136 @@
+//! The shop a load run buys from: one participating store with products that never run out,
+//! customers, and one authorized payment per order to come (a payment pays for one order).
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt, stream};
+use plaza_proto::{
+    customers::v1::{RegisterCustomerRequest, customers_service_client::CustomersServiceClient},
+    inventory::v1::{
+        AddProductRequest, CreateStoreRequest, EnableParticipationRequest,
+        inventory_service_client::InventoryServiceClient,
+    },
+    payments::v1::{AuthorizePaymentRequest, payments_service_client::PaymentsServiceClient},
+};
+use tonic::transport::Channel;
+
+use crate::stack::Stack;
+
+/// What one order needs: who buys, with which payment, which product (one unit).
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    pub customer_id: String,
+    pub payment_id: String,
+    pub product_id: String,
+}
+
+/// How many products and customers the orders are spread over.
+#[derive(Debug, Clone, Copy)]
+pub struct ShopSize {
+    pub products: usize,
+    pub customers: usize,
+}
+
+/// Requests in flight while preparing.
+const SETUP_CONCURRENCY: usize = 64;
+/// Enough stock that no bench order is ever out of stock.
+const STOCK: i32 = 1_000_000_000;
+
+pub async fn connect(address: &str) -> anyhow::Result<Channel> {
+    Channel::from_shared(address.to_owned())?
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to {address}: is the stack running (make run)?"))
+}
+
+/// Opens the store and its products, registers the customers, and authorizes `orders`
+/// payments, each covering one unit of the product its ticket names. `label` keeps the names
+/// (and phone numbers) of this run apart from earlier ones.
+pub async fn prepare(
+    stack: &Stack,
+    label: &str,
+    size: ShopSize,
+    orders: usize,
+) -> anyhow::Result<Vec<Ticket>> {
+    anyhow::ensure!(
+        size.products > 0 && size.customers > 0,
+        "a shop needs at least one product and one customer"
+    );
+    let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
+    let customers = CustomersServiceClient::new(connect(&stack.customers).await?);
+    let payments = PaymentsServiceClient::new(connect(&stack.payments).await?);
+
+    let store = inventory
+        .create_store(CreateStoreRequest {
+            name: format!("Bench store {label}"),
+            location: "Loopback".to_owned(),
+        })
+        .await?
+        .into_inner();
+    inventory
+        .enable_participation(EnableParticipationRequest {
+            id: store.id.clone(),
+        })
+        .await?;
+    let mut products = Vec::with_capacity(size.products);
+    for index in 0..size.products {
+        let price_cents = 100 + 37 * index as i64;
+        let product = inventory
+            .add_product(AddProductRequest {
+                store_id: store.id.clone(),
+                name: format!("Bench product {index}"),
+                description: String::new(),
+                price_cents,
+                stock: STOCK,
+            })
+            .await?
+            .into_inner();
+        products.push((product.id, price_cents));
+    }
+
+    let customer_ids: Vec<String> = stream::iter(0..size.customers)
+        .map(|index| {
+            let mut customers = customers.clone();
+            // Unique per run and customer: 3 to 32 characters, digits and spaces.
+            let phone = format!("+99 {label} {index:06}");
+            async move {
+                let customer = customers
+                    .register_customer(RegisterCustomerRequest {
+                        name: format!("Bench customer {index}"),
+                        phone,
+                    })
+                    .await?
+                    .into_inner();
+                anyhow::Ok(customer.id)
+            }
+        })
+        .buffered(SETUP_CONCURRENCY)
+        .try_collect()
+        .await
+        .context("registering the bench customers")?;
+
+    stream::iter(0..orders)
+        .map(|index| {
+            let mut payments = payments.clone();
+            let customer_id = customer_ids[index % customer_ids.len()].clone();
+            let (product_id, price_cents) = products[index % products.len()].clone();
+            async move {
+                let payment = payments
+                    .authorize_payment(AuthorizePaymentRequest {
+                        customer_id: customer_id.clone(),
+                        amount_cents: price_cents,
+                        request_id: String::new(),
+                    })
+                    .await?
+                    .into_inner();
+                anyhow::Ok(Ticket {
+                    customer_id,
+                    payment_id: payment.id,
+                    product_id,
+                })
+            }
+        })
+        .buffered(SETUP_CONCURRENCY)
+        .try_collect()
+        .await
+        .context("authorizing the bench payments")
+}
