@@ -13,7 +13,7 @@ SCRIPTS := deploy/local
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := help
-.PHONY: help install services-up run demo stop build web web-api e2e bench test fmt fmt-check lint
+.PHONY: help install services-up run demo stop build web web-api e2e bench validate-deploy test fmt fmt-check lint
 
 help: ## List the targets
 	@echo "Usage: make <target>   (services: $(SERVICES))"
@@ -52,12 +52,16 @@ web-api: install ## Regenerate the UI's API types from the protos (web/src/api; 
 e2e: install services-up ## The browser walkthrough in headless Chromium against the `make run` stack
 	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
 
+validate-deploy: ## Validate docker-compose.yml, k8s/ and the Dockerfile offline (deploy/validate.sh)
+	@bash deploy/validate.sh
+
 bench: install services-up ## Orders/s and latency against the `make run` stack; report in bench-output/
 	@bash $(SCRIPTS)/bench.sh $(SERVICES) -- $(BENCH_ARGS)
 
-test: fmt-check lint services-up ## Formatting, clippy, the Rust tests (nextest), the UI's tests, the browser walkthrough
+test: fmt-check lint services-up ## Formatting, clippy, the Rust tests, the UI's tests, the deploy files' validation, the browser walkthrough
 	@bash $(SCRIPTS)/test.sh $(TEST_ARGS)
 	@bash $(SCRIPTS)/web.sh check
+	@bash deploy/validate.sh
 	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
 
 fmt: ## Format all the code (Rust, and the web UI with Prettier)

@@ -229,7 +229,7 @@ impl<H: Handler> EventConsumer<H> {
     async fn consumer(&self) -> anyhow::Result<jetstream::consumer::Consumer<pull::Config>> {
         let config = stream_config(&self.namespace, self.subscription.stream, self.replicas);
         let stream = self.jetstream.get_or_create_stream(config).await?;
-        declare_dead_letters(&self.jetstream, &self.namespace).await?;
+        declare_dead_letters(&self.jetstream, &self.namespace, self.replicas).await?;
         let durable = self.subscription.durable;
         Ok(stream
             .get_or_create_consumer(
@@ -388,16 +388,18 @@ pub async fn lock_for_transaction(connection: &mut PgConnection, id: Uuid) -> sq
 }
 
 /// The stream that keeps every consumer's dead letters: limits retention, so they stay for
-/// an operator to read and replay.
+/// an operator to read and replay; as many replicas as the services' own streams.
 async fn declare_dead_letters(
     jetstream: &jetstream::Context,
     namespace: &Namespace,
+    replicas: usize,
 ) -> anyhow::Result<()> {
     jetstream
         .get_or_create_stream(stream::Config {
             name: namespace.stream_name(DEAD_LETTERS),
             subjects: vec![namespace.stream_subjects(DEAD_LETTERS)],
             storage: stream::StorageType::File,
+            num_replicas: replicas,
             ..Default::default()
         })
         .await?;
