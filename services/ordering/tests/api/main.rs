@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod create;
+mod dead_letters;
 mod duplicates;
 mod event_store;
 mod helpers;

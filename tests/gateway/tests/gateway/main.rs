@@ -5,4 +5,5 @@ mod bad_input;
 mod configs;
 mod grpc;
 mod harness;
+mod schemathesis;
 mod walkthrough;
