@@ -1,11 +1,19 @@
 //! The idempotent JetStream consumer every saga participant uses.
 //!
 //! A durable pull consumer (several replicas of a service share it) delivers events; each is
-//! handled in one Postgres transaction that also records the event id in the `inbox` table,
+//! handled in a Postgres transaction that also records the event id in the `inbox` table,
 //! and is acked only after that transaction commits. A redelivered event finds its id in the
 //! inbox and is skipped. A transient failure is nak'd with a growing delay; an event that
 //! cannot be handled (malformed, of an unknown type, or still failing after `MAX_DELIVER`
 //! deliveries) goes to the dead-letter stream and is terminated, never crashing the service.
+//!
+//! The events that are waiting when a replica is ready are handled together, in one
+//! transaction (at most [`BATCH`]): a commit waits for the disk, and under load one commit for
+//! many events is what lets the saga keep up. Quiet traffic makes batches of one. When any
+//! event of a batch fails, the transaction is rolled back and the batch's events are handled
+//! again one by one, each in its own transaction, so one bad event never holds back the
+//! others. A batch handles its events in the order of their subjects (order ids), so two
+//! batches that lock the same orders lock them in the same order and cannot deadlock.
 
 use std::{sync::Arc, time::Duration};
 
@@ -13,7 +21,10 @@ use async_nats::{
     HeaderMap,
     jetstream::{
         self, AckKind,
-        consumer::{AckPolicy, pull},
+        consumer::{
+            AckPolicy,
+            pull::{self, MessagesError as MessageError},
+        },
         message::Message,
         stream,
     },
@@ -34,8 +45,8 @@ use crate::{Outbox, streams::stream_config};
 pub const MAX_DELIVER: i64 = 10;
 /// How long the server waits for an ack before it redelivers to another replica.
 const ACK_WAIT: Duration = Duration::from_secs(30);
-/// Events handled at once by one replica.
-const CONCURRENCY: usize = 64;
+/// Events handled in one transaction at most.
+const BATCH: usize = 64;
 const MAX_NAK_DELAY: Duration = Duration::from_secs(5);
 /// Waiting for a stream that is not there yet, or for NATS or Postgres to come back.
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(500);
@@ -206,18 +217,15 @@ impl<H: Handler> EventConsumer<H> {
         self.prune_inbox().await;
         let messages = consumer
             .stream()
-            .max_messages_per_batch(CONCURRENCY)
+            .max_messages_per_batch(BATCH)
             .messages()
             .await?;
         tracing::info!(consumer = self.subscription.durable, "consuming");
+        // Whatever has arrived while the last batch was handled is the next batch.
         messages
             .take_until(shutdown.cancelled())
-            .for_each_concurrent(CONCURRENCY, |message| async move {
-                match message {
-                    Ok(message) => self.process(message).await,
-                    Err(error) => tracing::warn!(%error, "could not receive an event"),
-                }
-            })
+            .ready_chunks(BATCH)
+            .for_each(|messages| self.process(messages))
             .await;
         Ok(())
     }
@@ -247,14 +255,57 @@ impl<H: Handler> EventConsumer<H> {
             .await?)
     }
 
-    async fn process(&self, message: Message) {
+    /// Sorts out what needs no transaction (malformed, unknown, ignored or held-back events),
+    /// then handles the rest together.
+    async fn process(&self, messages: Vec<Result<Message, MessageError>>) {
+        let mut work = Vec::with_capacity(messages.len());
+        for message in messages {
+            match message {
+                Ok(message) => {
+                    if let Some(item) = self.admit(message).await {
+                        work.push(item);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "could not receive an event"),
+            }
+        }
+        work.sort_by(|a, b| {
+            a.delivery
+                .envelope
+                .subject
+                .cmp(&b.delivery.envelope.subject)
+        });
+        if work.len() > 1 {
+            match self.handle_together(&work).await {
+                Ok(()) => {
+                    self.outbox.notify();
+                    for item in &work {
+                        ack(&item.message, AckKind::Ack).await;
+                    }
+                    return;
+                }
+                Err(error) => tracing::debug!(
+                    error = format!("{error:#}"),
+                    events = work.len(),
+                    "a batch failed; handling its events one by one"
+                ),
+            }
+        }
+        for item in &work {
+            self.handle_alone(item).instrument(item.span.clone()).await;
+        }
+    }
+
+    /// An event to handle, or `None` when it was dealt with here: dead-lettered (malformed or
+    /// of an unknown type), acked (ignored) or nak'd until its time (held back).
+    async fn admit(&self, message: Message) -> Option<Work> {
         let delivered = message.info().map_or(1, |info| info.delivered);
         let envelope: Cause = match serde_json::from_slice(&message.payload) {
             Ok(envelope) => envelope,
             Err(error) => {
                 self.dead_letter(&message, &format!("malformed envelope: {error}"))
                     .await;
-                return;
+                return None;
             }
         };
         let delivery = Delivery { envelope };
@@ -271,48 +322,87 @@ impl<H: Handler> EventConsumer<H> {
             });
             let _ = span.set_parent(parent);
         }
-        self.process_delivery(&message, &delivery, delivered)
-            .instrument(span)
-            .await;
-    }
-
-    async fn process_delivery(&self, message: &Message, delivery: &Delivery, delivered: i64) {
         match self.handler.interest(delivery.event_type()) {
-            Interest::Ignore => return ack(message, AckKind::Ack).await,
+            Interest::Ignore => {
+                ack(&message, AckKind::Ack).await;
+                return None;
+            }
             Interest::Unknown => {
                 let reason = format!("unknown event type {}", delivery.event_type());
-                return self.dead_letter(message, &reason).await;
+                self.dead_letter(&message, &reason).instrument(span).await;
+                return None;
             }
             Interest::Handle => {}
         }
         if let Some(wait) = self
             .handler
-            .not_before(delivery)
+            .not_before(&delivery)
             .and_then(|at| (at - Utc::now()).to_std().ok())
         {
-            return ack(message, AckKind::Nak(Some(wait))).await;
+            ack(&message, AckKind::Nak(Some(wait))).await;
+            return None;
         }
-        match self.handle_once(delivery).await {
-            Ok(()) => ack(message, AckKind::Ack).await,
+        Some(Work {
+            message,
+            delivery,
+            delivered,
+            span,
+        })
+    }
+
+    /// Handles every event of the batch in one transaction, or none of them.
+    async fn handle_together(&self, work: &[Work]) -> Result<(), HandlerError> {
+        let mut transaction = self.pool.begin().await?;
+        for item in work {
+            self.handle_in(&mut transaction, &item.delivery)
+                .instrument(item.span.clone())
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Handles one event in a transaction of its own, then acks it, retries it later or
+    /// dead-letters it.
+    async fn handle_alone(&self, item: &Work) {
+        let handled = async {
+            let mut transaction = self.pool.begin().await?;
+            self.handle_in(&mut transaction, &item.delivery).await?;
+            transaction.commit().await?;
+            Ok::<_, HandlerError>(())
+        }
+        .await;
+        let message = &item.message;
+        match handled {
+            Ok(()) => {
+                self.outbox.notify();
+                ack(message, AckKind::Ack).await;
+            }
             Err(HandlerError::Poison(error)) => {
                 self.dead_letter(message, &format!("{error:#}")).await;
             }
-            Err(HandlerError::Transient(error)) if delivered >= MAX_DELIVER => {
-                let reason = format!("still failing after {delivered} deliveries: {error:#}");
+            Err(HandlerError::Transient(error)) if item.delivered >= MAX_DELIVER => {
+                let reason = format!(
+                    "still failing after {} deliveries: {error:#}",
+                    item.delivered
+                );
                 self.dead_letter(message, &reason).await;
             }
             Err(HandlerError::Transient(error)) => {
-                let delay = nak_delay(delivered);
-                tracing::warn!(error = format!("{error:#}"), delivered, retry_in = ?delay, "event not handled, retrying");
+                let delay = nak_delay(item.delivered);
+                tracing::warn!(error = format!("{error:#}"), delivered = item.delivered, retry_in = ?delay, "event not handled, retrying");
                 ack(message, AckKind::Nak(Some(delay))).await;
             }
         }
     }
 
-    /// Handles the event in one transaction with its inbox row; an event already in the inbox
-    /// is skipped.
-    async fn handle_once(&self, delivery: &Delivery) -> Result<(), HandlerError> {
-        let mut transaction = self.pool.begin().await?;
+    /// Records the event in the inbox and handles it, inside `transaction`; an event already
+    /// in the inbox is skipped.
+    async fn handle_in(
+        &self,
+        transaction: &mut PgConnection,
+        delivery: &Delivery,
+    ) -> Result<(), HandlerError> {
         let first_time = sqlx::query(
             "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -326,10 +416,7 @@ impl<H: Handler> EventConsumer<H> {
             tracing::debug!("event already handled, skipped");
             return Ok(());
         }
-        self.handler.handle(&mut transaction, delivery).await?;
-        transaction.commit().await?;
-        self.outbox.notify();
-        Ok(())
+        self.handler.handle(transaction, delivery).await
     }
 
     /// Keeps the event in the dead-letter stream, then stops its redelivery. When even that
@@ -372,6 +459,14 @@ impl<H: Handler> EventConsumer<H> {
             tracing::warn!(%error, "could not prune the inbox");
         }
     }
+}
+
+/// A delivered event on its way through a batch.
+struct Work {
+    message: Message,
+    delivery: Delivery,
+    delivered: i64,
+    span: tracing::Span,
 }
 
 /// Serializes the transactions of one service that concern `id` (an order): every saga

@@ -76,14 +76,19 @@ impl Orders {
         if let Some(earlier) = self.earlier_order(&request).await? {
             return Ok(earlier);
         }
-        if !self.upstream.customer_exists(request.customer_id).await? {
+        // The two look-ups are independent: ask both at once.
+        let ids: Vec<Uuid> = request.items.iter().map(|(id, _)| *id).collect();
+        let (customer_exists, products) = futures::future::try_join(
+            self.upstream.customer_exists(request.customer_id),
+            self.upstream.price(&ids),
+        )
+        .await?;
+        if !customer_exists {
             return Err(ServiceError::NotFound(format!(
                 "customer_id: customer {} not found",
                 request.customer_id
             )));
         }
-        let ids: Vec<Uuid> = request.items.iter().map(|(id, _)| *id).collect();
-        let products = self.upstream.price(&ids).await?;
         let (lines, total_cents) = price(&request, &products).map_err(|error| match error {
             PricingError::UnknownProduct { .. } => ServiceError::NotFound(error.to_string()),
             PricingError::NotOrderable(field) => ServiceError::InvalidArgument(field),

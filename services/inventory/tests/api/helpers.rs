@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_nats::jetstream::message::StreamMessage;
 use inventory::Service;
 use plaza_events::{Envelope, Event, Stream};
@@ -113,6 +115,21 @@ pub async fn spawn_saga_app() -> TestApp {
 }
 
 impl TestApp {
+    /// Stops the service as SIGTERM would; [`TestApp::start_again`] starts it again.
+    pub async fn stop(self) -> Arc<TestEnvironment> {
+        self.service.stop().await.expect("service stops cleanly")
+    }
+
+    pub async fn start_again(environment: Arc<TestEnvironment>) -> TestApp {
+        let service = RunningService::start::<Service>(environment)
+            .await
+            .expect("service starts again");
+        TestApp {
+            client: InventoryServiceClient::new(service.channel.clone()),
+            service,
+        }
+    }
+
     pub async fn get_product(&self, id: &str) -> Product {
         self.api()
             .get_product(GetProductRequest { id: id.to_owned() })

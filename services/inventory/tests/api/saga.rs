@@ -416,3 +416,57 @@ async fn an_unknown_or_impossible_event_is_dead_lettered_and_the_consumer_keeps_
     assert_eq!(dead[2].0, namespace.subject("ordering.order.shipped"));
     assert_stock(&app, &tea, 9, 1).await;
 }
+
+/// Publishes `orders` while the service is stopped, so that they all wait for it, then
+/// starts it again and waits until it has handled them.
+async fn handle_after_restart(app: TestApp, orders: Vec<OrderCreated>) -> TestApp {
+    let environment = app.stop().await;
+    for order in orders {
+        let envelope = Envelope::new(order.order_id, order).correlated(Uuid::now_v7());
+        environment
+            .publish(&envelope, &envelope.id.to_string())
+            .await;
+    }
+    let app = TestApp::start_again(environment).await;
+    app.wait_until_orders_handled().await;
+    app
+}
+
+#[tokio::test]
+async fn events_that_wait_together_are_handled_in_one_transaction() {
+    let app = spawn_saga_app().await;
+    let tea = product_with_stock(&app, "Tea", 100).await;
+    let orders: Vec<OrderCreated> = (0..10).map(|_| order(vec![line(&tea, 1)])).collect();
+
+    let app = handle_after_restart(app, orders).await;
+
+    assert_eq!(app.published("inventory.stock.reserved").await.len(), 10);
+    assert_stock(&app, &tea, 90, 10).await;
+    // A transaction's rows share its start time: fewer times than events means batches.
+    let transactions: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT handled_at) FROM inventory.inbox WHERE consumer = $1",
+    )
+    .bind(ORDERS_CONSUMER)
+    .fetch_one(&app.superuser().await)
+    .await
+    .unwrap();
+    assert!(
+        transactions < 10,
+        "10 events in {transactions} transactions"
+    );
+}
+
+#[tokio::test]
+async fn an_impossible_event_in_a_batch_is_dead_lettered_and_the_others_are_handled() {
+    let app = spawn_saga_app().await;
+    let tea = product_with_stock(&app, "Tea", 100).await;
+    let mut orders: Vec<OrderCreated> = (0..10).map(|_| order(vec![line(&tea, 1)])).collect();
+    // A negative quantity would add stock: the handler refuses it as poison.
+    orders.insert(5, order(vec![line(&tea, -5)]));
+
+    let app = handle_after_restart(app, orders).await;
+
+    assert_eq!(app.published("inventory.stock.reserved").await.len(), 10);
+    assert_eq!(app.messages(DEAD_LETTERS).await.len(), 1);
+    assert_stock(&app, &tea, 90, 10).await;
+}
