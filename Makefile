@@ -8,12 +8,14 @@ SERVICES := customers inventory payments ordering
 TEST_ARGS :=
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS='--seconds 60 --rate 400'`.
 BENCH_ARGS :=
+# Extra arguments for the chaos run, e.g. `make chaos CHAOS_ARGS=--quick`.
+CHAOS_ARGS :=
 
 SCRIPTS := deploy/local
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := help
-.PHONY: help install services-up run demo stop build web web-api e2e bench validate-deploy test fmt fmt-check lint
+.PHONY: help install services-up run demo stop build web web-api e2e bench chaos validate-deploy test fmt fmt-check lint
 
 help: ## List the targets
 	@echo "Usage: make <target>   (services: $(SERVICES))"
@@ -58,11 +60,15 @@ validate-deploy: ## Validate docker-compose.yml, k8s/ and the Dockerfile offline
 bench: install services-up ## Orders/s and latency against the `make run` stack; report in bench-output/
 	@bash $(SCRIPTS)/bench.sh $(SERVICES) -- $(BENCH_ARGS)
 
-test: fmt-check lint services-up ## Formatting, clippy, the Rust tests, the UI's tests, the deploy files' validation, the browser walkthrough
+chaos: install services-up ## Kills, restarts, SIGTERMs and replicas under load, then the invariants; report in chaos-output/
+	@bash $(SCRIPTS)/chaos.sh $(SERVICES) -- $(CHAOS_ARGS)
+
+test: fmt-check lint services-up ## Formatting, clippy, the Rust tests, the UI's tests, the deploy files' validation, the browser walkthrough, the short chaos run
 	@bash $(SCRIPTS)/test.sh $(TEST_ARGS)
 	@bash $(SCRIPTS)/web.sh check
 	@bash deploy/validate.sh
 	@bash $(SCRIPTS)/e2e.sh $(SERVICES)
+	@bash $(SCRIPTS)/chaos.sh $(SERVICES) -- --quick
 
 fmt: ## Format all the code (Rust, and the web UI with Prettier)
 	cargo fmt --all

@@ -16,23 +16,9 @@ while (($#)) && [[ $1 != -- ]]; do
 done
 [[ ${1:-} == -- ]] && shift
 
-# A delay set on a running service would measure the delay, not Plaza.
-for svc in payments inventory; do
-    if pid=$(running_pid "$svc"); then
-        if tr '\0' '\n' <"/proc/$pid/environ" | grep -q "^$(env_prefix "$svc")__SAGA__CONFIRM_DELAY=[^0]"; then
-            die "$svc runs with a demo delay (make demo): 'make stop' first"
-        fi
-    fi
-done
-
-started_here=false
-if ! stack_running; then
-    started_here=true
-    trap 'bash "$PLAZA_ROOT/deploy/local/stop.sh"' EXIT
-fi
-bash "$PLAZA_ROOT/deploy/local/run.sh" "${services[@]}"
+refuse_demo_delays
+use_stack "${services[@]}"
 
 say "building the load generator (release)"
 cargo build --release --quiet -p plaza-load
 "$RELEASE_DIR/plaza-bench" --out "$PLAZA_ROOT/bench-output" "$@"
-$started_here && say "stopping the stack this run started"

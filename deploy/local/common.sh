@@ -126,6 +126,28 @@ stack_running() {
     return 1
 }
 
+# Makes sure the stack of the given services runs, as `make run` starts it: starts what is
+# not running (and restarts what runs an older build). When nothing of it ran before, stops
+# it again when the calling script exits, however it exits.
+use_stack() {
+    if ! stack_running; then
+        trap 'say "stopping the stack this run started"; bash "$PLAZA_ROOT/deploy/local/stop.sh"' EXIT
+    fi
+    bash "$PLAZA_ROOT/deploy/local/run.sh" "$@"
+}
+
+# Refuses to measure a stack whose saga participants run with a demo delay (`make demo`):
+# the delay would hold every order up for seconds.
+refuse_demo_delays() {
+    local svc pid
+    for svc in payments inventory; do
+        pid=$(running_pid "$svc") || continue
+        if tr '\0' '\n' <"/proc/$pid/environ" | grep -q "^$(env_prefix "$svc")__SAGA__CONFIRM_DELAY=[^0]"; then
+            die "$svc runs with a demo delay (make demo): 'make stop' first"
+        fi
+    done
+}
+
 # Identifies the build of a binary (modification time and size), to tell whether a running
 # service still runs the binary that is on disk now.
 binary_stamp() { stat -c '%Y %s' "$1"; }

@@ -12,14 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CHROMIUM=${PLAZA_CHROMIUM:-/usr/bin/chromium}
 [[ -x $CHROMIUM ]] || die "$CHROMIUM not found: run deploy/local/install.sh (it installs Debian's chromium)"
 
-started_here=false
-if ! stack_running; then
-    started_here=true
-    # Stop what this script started even when the walkthrough fails or is interrupted.
-    trap 'bash "$PLAZA_ROOT/deploy/local/stop.sh"' EXIT
-fi
-bash "$PLAZA_ROOT/deploy/local/run.sh" "$@"
+use_stack "$@"
 
 say "the browser walkthrough (web/e2e/walkthrough.mjs)"
 PLAZA_CHROMIUM=$CHROMIUM node "$PLAZA_ROOT/web/e2e/walkthrough.mjs"
-$started_here && say "stopping the stack this run started"

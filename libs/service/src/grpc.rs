@@ -2,13 +2,21 @@
 //! reflection (v1, and v1alpha for grpcurl 1.8), NOT_SERVING until the service is ready and
 //! again as soon as shutdown starts, then draining the requests in flight.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, pin::Pin, time::Duration};
 
+use futures::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
-use tonic_health::{ServingStatus, server::HealthReporter};
+use tonic::{Request, Response, Status, service::Routes};
+use tonic_health::{
+    ServingStatus,
+    pb::{
+        HealthCheckRequest, HealthCheckResponse, health_check_response,
+        health_server::{Health, HealthServer},
+    },
+    server::{HealthReporter, HealthService},
+};
 
 /// A request longer than this is cut short with DEADLINE_EXCEEDED, unless the client set a
 /// shorter `grpc-timeout`.
@@ -31,7 +39,11 @@ pub async fn serve(
     readiness: impl Future<Output = anyhow::Result<()>>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let (health, health_service) = tonic_health::server::health_reporter();
+    let health = HealthReporter::new();
+    let health_service = HealthServer::new(DrainingHealth {
+        inner: HealthService::from_health_reporter(health.clone()),
+        shutdown: shutdown.clone(),
+    });
     set_status(&health, &services.names, ServingStatus::NotServing).await;
     // Reflection advertises this server's services and health (so `grpcurl ... list` tells
     // the truth and `grpc.health.v1.Health/Check` needs no proto file), and describes the
@@ -88,5 +100,56 @@ async fn set_status(health: &HealthReporter, names: &[&'static str], status: Ser
     health.set_service_status("", status).await;
     for name in names {
         health.set_service_status(*name, status).await;
+    }
+}
+
+/// `grpc.health.v1.Health` as tonic-health serves it, except that a `Watch` stream ends once
+/// it has told its client NOT_SERVING after shutdown began. Clients that check health on
+/// their side (gRPC's client-side health checking, monitors) keep a `Watch` open for as long
+/// as the server lets them; the graceful drain waits for every open stream, so without this
+/// one open watch held the process until the shutdown grace ran out and it exited with an
+/// error instead of 0.
+#[derive(Debug)]
+struct DrainingHealth {
+    inner: HealthService,
+    shutdown: CancellationToken,
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Health for DrainingHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<HealthCheckResponse>, Status> {
+        self.inner.check(request).await
+    }
+
+    type WatchStream = WatchStream;
+
+    async fn watch(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let statuses = self.inner.watch(request).await?.into_inner();
+        let shutdown = self.shutdown.clone();
+        // Shutdown cancels the token before it reports NOT_SERVING, so the NOT_SERVING that
+        // shutdown sends is the last status the client gets; the stream ends without waiting
+        // for another change.
+        let statuses = futures::stream::unfold((statuses, false), move |(mut statuses, told)| {
+            let shutdown = shutdown.clone();
+            async move {
+                if told {
+                    return None;
+                }
+                let status = statuses.next().await?;
+                let not_serving = matches!(&status, Ok(response)
+                    if response.status == health_check_response::ServingStatus::NotServing as i32);
+                let told = not_serving && shutdown.is_cancelled();
+                Some((status, (statuses, told)))
+            }
+        });
+        Ok(Response::new(Box::pin(statuses)))
     }
 }

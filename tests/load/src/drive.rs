@@ -1,20 +1,22 @@
 //! Placing orders: at a fixed arrival rate (open loop: a request leaves on schedule whether or
 //! not the earlier ones were answered, so a slow stack cannot slow the load down and hide its
-//! own latency) or as fast as the stack answers (closed loop, a number of workers).
+//! own latency) or as fast as the stack answers (closed loop, a number of workers); and, for
+//! the chaos run, the order calls retried across faults (see [`OrderingInstances`]).
 
 use std::{
     sync::{
-        Arc,
+        Arc, PoisonError, RwLock,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
 
 use plaza_proto::ordering::v1::{
-    CreateOrderRequest, create_order_request::Item, ordering_service_client::OrderingServiceClient,
+    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, Order as OrderMessage, OrderStatus,
+    PayOrderRequest, create_order_request::Item, ordering_service_client::OrderingServiceClient,
 };
 use serde_json::json;
-use tonic::transport::Channel;
+use tonic::{Code, Status, transport::Channel};
 use uuid::Uuid;
 
 use crate::shop::Ticket;
@@ -186,4 +188,265 @@ async fn collect(requests: Vec<tokio::task::JoinHandle<Sent>>) -> Vec<Sent> {
         }
     }
     sent
+}
+
+// --- Calls that outlive faults -----------------------------------------------------------
+//
+// The chaos run kills ordering and what it depends on while orders flow, so its calls are
+// retried until a deadline. That is safe because every call it retries is idempotent:
+// CreateOrder carries a `request_id` (the same id returns the same order), and a PayOrder or
+// CancelOrder whose earlier attempt may have succeeded is settled by reading the order back.
+
+/// How long one attempt may take before it counts as lost.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Making a connection to an instance that may be down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// An ordering instance's address and a client on its (lazily connected) channel.
+type Instance = (String, OrderingServiceClient<Channel>);
+
+/// The ordering instances a client may call, tried in turn: each attempt goes to the next
+/// one, so a call whose instance died is retried on another (as a load balancer would).
+#[derive(Debug, Clone)]
+pub struct OrderingInstances {
+    clients: Arc<RwLock<Vec<Instance>>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl OrderingInstances {
+    /// One instance at `address` (`http://127.0.0.1:50054`); connects lazily.
+    pub fn new(address: &str) -> anyhow::Result<Self> {
+        let instances = Self {
+            clients: Arc::new(RwLock::new(Vec::new())),
+            next: Arc::new(AtomicUsize::new(0)),
+        };
+        instances.add(address)?;
+        Ok(instances)
+    }
+
+    /// Adds an instance; calls are spread over all of them from now on.
+    pub fn add(&self, address: &str) -> anyhow::Result<()> {
+        let channel = Channel::from_shared(address.to_owned())?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .connect_lazy();
+        let mut clients = self.clients.write().unwrap_or_else(PoisonError::into_inner);
+        clients.retain(|(known, _)| known != address);
+        clients.push((address.to_owned(), OrderingServiceClient::new(channel)));
+        Ok(())
+    }
+
+    /// Stops sending calls to `address` (the last instance is always kept).
+    pub fn remove(&self, address: &str) {
+        let mut clients = self.clients.write().unwrap_or_else(PoisonError::into_inner);
+        if clients.len() > 1 {
+            clients.retain(|(known, _)| known != address);
+        }
+    }
+
+    pub fn addresses(&self) -> Vec<String> {
+        let clients = self.clients.read().unwrap_or_else(PoisonError::into_inner);
+        clients.iter().map(|(address, _)| address.clone()).collect()
+    }
+
+    fn pick(&self) -> Option<OrderingServiceClient<Channel>> {
+        let clients = self.clients.read().unwrap_or_else(PoisonError::into_inner);
+        let count = clients.len();
+        (count > 0).then(|| {
+            clients[self.next.fetch_add(1, Ordering::Relaxed) % count]
+                .1
+                .clone()
+        })
+    }
+}
+
+/// A call's final error: the gRPC code and message of its last attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl From<Status> for CallError {
+    fn from(status: Status) -> Self {
+        Self {
+            code: status.code(),
+            message: status.message().to_owned(),
+        }
+    }
+}
+
+/// A call made with retries: its result, how many attempts it took and the codes of the
+/// attempts that failed and were retried.
+#[derive(Debug, Clone)]
+pub struct Retried<T> {
+    pub result: Result<T, CallError>,
+    pub attempts: u32,
+    pub retried: Vec<Code>,
+    /// The answer was read back with GetOrder after an attempt whose outcome was unknown.
+    pub read_back: bool,
+}
+
+/// Worth another attempt: the instance or one of its dependencies is down or restarting, the
+/// answer was lost, or a concurrent change won. INTERNAL is retried as well (every call here
+/// is idempotent), but the caller sees it among the retried codes.
+pub fn retryable(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unavailable
+            | Code::DeadlineExceeded
+            | Code::Cancelled
+            | Code::Aborted
+            | Code::Unknown
+            | Code::Internal
+    )
+}
+
+/// Calls `call` on the instances in turn until it succeeds, fails for good, or `deadline`
+/// passes.
+async fn retrying<T, F, Fut>(
+    instances: &OrderingInstances,
+    deadline: Instant,
+    mut call: F,
+) -> Retried<T>
+where
+    F: FnMut(OrderingServiceClient<Channel>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+{
+    let mut attempts = 0;
+    let mut retried = Vec::new();
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        attempts += 1;
+        let outcome = match instances.pick() {
+            Some(client) => match tokio::time::timeout(ATTEMPT_TIMEOUT, call(client)).await {
+                Ok(answer) => answer.map(tonic::Response::into_inner),
+                Err(_) => Err(Status::deadline_exceeded(
+                    "no answer within the attempt timeout",
+                )),
+            },
+            None => Err(Status::unavailable("no ordering instance to call")),
+        };
+        let status = match outcome {
+            Ok(value) => {
+                return Retried {
+                    result: Ok(value),
+                    attempts,
+                    retried,
+                    read_back: false,
+                };
+            }
+            Err(status) => status,
+        };
+        if !retryable(status.code()) || Instant::now() + backoff >= deadline {
+            return Retried {
+                result: Err(status.into()),
+                attempts,
+                retried,
+                read_back: false,
+            };
+        }
+        retried.push(status.code());
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn with_timeout<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(ATTEMPT_TIMEOUT);
+    request
+}
+
+/// CreateOrder, retried until `deadline`; `request.request_id` must be set, so that a retry
+/// after a lost answer returns the order the lost attempt placed.
+pub async fn create_order(
+    instances: &OrderingInstances,
+    request: CreateOrderRequest,
+    deadline: Instant,
+) -> Retried<OrderMessage> {
+    debug_assert!(
+        !request.request_id.is_empty(),
+        "a retried CreateOrder needs a request_id"
+    );
+    retrying(instances, deadline, |mut client| {
+        let request = request.clone();
+        async move { client.create_order(with_timeout(request)).await }
+    })
+    .await
+}
+
+/// GetOrder, retried until `deadline`.
+pub async fn get_order(
+    instances: &OrderingInstances,
+    id: Uuid,
+    deadline: Instant,
+) -> Retried<OrderMessage> {
+    retrying(instances, deadline, |mut client| async move {
+        client
+            .get_order(with_timeout(GetOrderRequest { id: id.to_string() }))
+            .await
+    })
+    .await
+}
+
+/// PayOrder, retried until `deadline`. When an attempt failed in a way that may hide its
+/// success and a later one is refused (FAILED_PRECONDITION: the order is no longer
+/// ACCEPTED), the order is read back: DELIVERED means the earlier attempt paid it.
+pub async fn pay_order(
+    instances: &OrderingInstances,
+    id: Uuid,
+    deadline: Instant,
+) -> Retried<OrderMessage> {
+    let paid = retrying(instances, deadline, |mut client| async move {
+        client
+            .pay_order(with_timeout(PayOrderRequest { id: id.to_string() }))
+            .await
+    })
+    .await;
+    settle_by_reading_back(instances, id, deadline, paid, OrderStatus::Delivered).await
+}
+
+/// CancelOrder, retried until `deadline`, read back like [`pay_order`]: CANCELLED means an
+/// earlier attempt cancelled it.
+pub async fn cancel_order(
+    instances: &OrderingInstances,
+    id: Uuid,
+    deadline: Instant,
+) -> Retried<OrderMessage> {
+    let cancelled = retrying(instances, deadline, |mut client| async move {
+        client
+            .cancel_order(with_timeout(CancelOrderRequest { id: id.to_string() }))
+            .await
+    })
+    .await;
+    settle_by_reading_back(instances, id, deadline, cancelled, OrderStatus::Cancelled).await
+}
+
+async fn settle_by_reading_back(
+    instances: &OrderingInstances,
+    id: Uuid,
+    deadline: Instant,
+    mut call: Retried<OrderMessage>,
+    wanted: OrderStatus,
+) -> Retried<OrderMessage> {
+    let refused_after_a_retry = matches!(&call.result, Err(error) if error.code == Code::FailedPrecondition)
+        && !call.retried.is_empty();
+    if refused_after_a_retry {
+        let read = get_order(instances, id, deadline).await;
+        if let Ok(order) = read.result
+            && order.status == wanted as i32
+        {
+            call.result = Ok(order);
+            call.read_back = true;
+        }
+    }
+    call
 }

@@ -9,11 +9,17 @@
 //!   request to acceptance is measured without asking ordering again;
 //! - [`stack`] knows where the parts listen and what each process costs (CPU, peak RSS);
 //! - [`stats`] and [`report`] turn the timings into percentiles, a Markdown report and an SVG
-//!   plot.
+//!   plot;
+//! - [`faults`] kills, stops and restarts the services, NATS and Postgres, watches gRPC health
+//!   and process exits, and runs second instances (replicas) of the services;
+//! - [`invariants`] checks, from the services' tables and JetStream, that a run lost and
+//!   doubled nothing: stock, captures, event histories, settled orders, dead letters.
 //!
 //! The binaries are `plaza-bench` (`make bench`) and `plaza-chaos` (`make chaos`).
 
 pub mod drive;
+pub mod faults;
+pub mod invariants;
 pub mod outcomes;
 pub mod report;
 pub mod shop;

@@ -1,5 +1,6 @@
-//! The shop a load run buys from: one participating store with products that never run out,
-//! customers, and one authorized payment per order to come (a payment pays for one order).
+//! The shop a load run buys from: one participating store with products that never run out
+//! (the bench), or with a stock of their own that runs out (the chaos run), customers, and one
+//! authorized payment per order to come (a payment pays for one order).
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt, stream};
@@ -87,24 +88,7 @@ pub async fn prepare(
         products.push((product.id, price_cents));
     }
 
-    let customer_ids: Vec<String> = stream::iter(0..size.customers)
-        .map(|index| {
-            let mut customers = customers.clone();
-            // Unique per run and customer: 3 to 32 characters, digits and spaces.
-            let phone = format!("+99 {label} {index:06}");
-            async move {
-                let customer = customers
-                    .register_customer(RegisterCustomerRequest {
-                        name: format!("Bench customer {index}"),
-                        phone,
-                    })
-                    .await?
-                    .into_inner();
-                anyhow::Ok(customer.id)
-            }
-        })
-        .buffered(SETUP_CONCURRENCY)
-        .try_collect()
+    let customer_ids = register_customers(&customers, label, "Bench customer", size.customers)
         .await
         .context("registering the bench customers")?;
 
@@ -133,4 +117,138 @@ pub async fn prepare(
         .try_collect()
         .await
         .context("authorizing the bench payments")
+}
+
+/// Registers `count` customers named `{name} {index}`; `label` keeps their phone numbers apart
+/// from earlier runs'.
+async fn register_customers(
+    customers: &CustomersServiceClient<Channel>,
+    label: &str,
+    name: &str,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    stream::iter(0..count)
+        .map(|index| {
+            let mut customers = customers.clone();
+            // Unique per run and customer: 3 to 32 characters, digits and spaces.
+            let phone = format!("+99 {label} {index:06}");
+            let name = format!("{name} {index}");
+            async move {
+                let customer = customers
+                    .register_customer(RegisterCustomerRequest { name, phone })
+                    .await?
+                    .into_inner();
+                anyhow::Ok(customer.id)
+            }
+        })
+        .buffered(SETUP_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// A product of a stocked shop, with the stock it started with.
+#[derive(Debug, Clone)]
+pub struct StockedProduct {
+    pub id: String,
+    pub price_cents: i64,
+    pub initial_stock: i32,
+}
+
+/// A participating store whose products have a limited stock, and its customers.
+#[derive(Debug, Clone)]
+pub struct StockedShop {
+    pub store_id: String,
+    pub products: Vec<StockedProduct>,
+    pub customer_ids: Vec<String>,
+}
+
+/// Opens a participating store with one product per entry of `stocks` (that many units
+/// each, prices differing), and registers `customers` customers. `label` keeps the names and
+/// phone numbers of this run apart from earlier ones.
+pub async fn open_stocked_shop(
+    stack: &Stack,
+    label: &str,
+    stocks: &[i32],
+    customers: usize,
+) -> anyhow::Result<StockedShop> {
+    anyhow::ensure!(
+        !stocks.is_empty() && customers > 0,
+        "a shop needs at least one product and one customer"
+    );
+    let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
+    let store = inventory
+        .create_store(CreateStoreRequest {
+            name: format!("Chaos store {label}"),
+            location: "Loopback".to_owned(),
+        })
+        .await?
+        .into_inner();
+    inventory
+        .enable_participation(EnableParticipationRequest {
+            id: store.id.clone(),
+        })
+        .await?;
+    let mut products = Vec::with_capacity(stocks.len());
+    for (index, stock) in stocks.iter().enumerate() {
+        let price_cents = 250 + 111 * index as i64;
+        let product = inventory
+            .add_product(AddProductRequest {
+                store_id: store.id.clone(),
+                name: format!("Chaos product {index}"),
+                description: String::new(),
+                price_cents,
+                stock: *stock,
+            })
+            .await?
+            .into_inner();
+        products.push(StockedProduct {
+            id: product.id,
+            price_cents,
+            initial_stock: product.stock,
+        });
+    }
+    let customers_client = CustomersServiceClient::new(connect(&stack.customers).await?);
+    let customer_ids = register_customers(&customers_client, label, "Chaos customer", customers)
+        .await
+        .context("registering the chaos customers")?;
+    Ok(StockedShop {
+        store_id: store.id,
+        products,
+        customer_ids,
+    })
+}
+
+/// A payment to authorize; the request id makes a repeated authorization the same payment.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest {
+    pub customer_id: String,
+    pub amount_cents: i64,
+    pub request_id: String,
+}
+
+/// Authorizes the payments, in the order given; their ids.
+pub async fn authorize_payments(
+    stack: &Stack,
+    requests: &[PaymentRequest],
+) -> anyhow::Result<Vec<String>> {
+    let payments = PaymentsServiceClient::new(connect(&stack.payments).await?);
+    stream::iter(requests)
+        .map(|request| {
+            let mut payments = payments.clone();
+            async move {
+                let payment = payments
+                    .authorize_payment(AuthorizePaymentRequest {
+                        customer_id: request.customer_id.clone(),
+                        amount_cents: request.amount_cents,
+                        request_id: request.request_id.clone(),
+                    })
+                    .await?
+                    .into_inner();
+                anyhow::Ok(payment.id)
+            }
+        })
+        .buffered(SETUP_CONCURRENCY)
+        .try_collect()
+        .await
+        .context("authorizing the chaos payments")
 }

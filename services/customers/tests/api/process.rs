@@ -1,11 +1,15 @@
 //! The real `customers` binary, as an operator runs it: exit codes and signals.
 
 use std::{
-    process::{Command, Stdio},
-    time::Duration,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
 };
 
+use futures::StreamExt;
 use plaza_testkit::{TestEnvironment, eventually, wait_until_serving};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_customers");
 
@@ -20,14 +24,13 @@ async fn a_bad_configuration_exits_with_64_naming_the_key() {
     assert!(stderr.contains("grpc.listen"), "{stderr}");
 }
 
-#[tokio::test]
-async fn sigterm_stops_a_serving_service_with_exit_code_0() {
-    let environment = TestEnvironment::create().await.unwrap();
+/// Starts the real binary against the test's database and NATS namespace, on a free port.
+fn start(environment: &TestEnvironment) -> (Child, u16) {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let mut child = Command::new(BINARY)
+    let child = Command::new(BINARY)
         .env("PLAZA_CUSTOMERS__GRPC__LISTEN", format!("127.0.0.1:{port}"))
         .env(
             "PLAZA_CUSTOMERS__DATABASE__URL",
@@ -42,18 +45,72 @@ async fn sigterm_stops_a_serving_service_with_exit_code_0() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_until_serving(port).await.unwrap();
+    (child, port)
+}
 
+fn sigterm(child: &Child) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = eventually(Duration::from_secs(20), || {
+}
+
+async fn exit_status(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    eventually(within, || {
         let exited = child.try_wait().ok().flatten();
         async move { exited }
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_stops_a_serving_service_with_exit_code_0() {
+    let environment = TestEnvironment::create().await.unwrap();
+    let (mut child, port) = start(&environment);
+    wait_until_serving(port).await.unwrap();
+
+    sigterm(&child);
+    let status = exit_status(&mut child, Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(0));
+}
+
+/// A client watching health (as gRPC's client-side health checking does) hears NOT_SERVING,
+/// then the end of its stream, and does not hold the drain until the grace period is over.
+#[tokio::test]
+async fn sigterm_ends_an_open_health_watch_with_not_serving_and_exits_0_at_once() {
+    let environment = TestEnvironment::create().await.unwrap();
+    let (mut child, port) = start(&environment);
+    let channel = wait_until_serving(port).await.unwrap();
+    let mut watch = HealthClient::new(channel)
+        .watch(HealthCheckRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.next().await.unwrap().unwrap();
+    assert_eq!(first.status, ServingStatus::Serving as i32);
+
+    let signalled = Instant::now();
+    sigterm(&child);
+    let last = tokio::time::timeout(Duration::from_secs(5), watch.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.status, ServingStatus::NotServing as i32);
+    let end = tokio::time::timeout(Duration::from_secs(5), watch.next())
+        .await
+        .unwrap();
+    assert!(
+        end.is_none(),
+        "the watch goes on after NOT_SERVING: {end:?}"
+    );
+    let status = exit_status(&mut child, Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(5),
+        "stopped only after {:?}",
+        signalled.elapsed()
+    );
 }
