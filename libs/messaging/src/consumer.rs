@@ -12,8 +12,9 @@
 //! many events is what lets the saga keep up. Quiet traffic makes batches of one. When any
 //! event of a batch fails, the transaction is rolled back and the batch's events are handled
 //! again one by one, each in its own transaction, so one bad event never holds back the
-//! others. A batch handles its events in the order of their subjects (order ids), so two
-//! batches that lock the same orders lock them in the same order and cannot deadlock.
+//! others. A batch handles its events in the order of their correlation ids (the order an
+//! event is about, whatever its subject), so two batches that lock the same orders lock them
+//! in the same order and do not deadlock.
 
 use std::{sync::Arc, time::Duration};
 
@@ -107,6 +108,16 @@ impl Delivery {
     /// published (a demo's confirmation delay); other events, or no delay, wait not at all.
     pub fn held_back(&self, event_type: &str, delay: std::time::Duration) -> Option<DateTime<Utc>> {
         (self.event_type() == event_type && !delay.is_zero()).then(|| self.time() + delay)
+    }
+
+    /// What a batch sorts its events by, so that batches take their locks in one order: the
+    /// correlation id, which every event of one order's saga shares (the order id), whatever
+    /// its subject (a payment's events are about the payment); the subject otherwise.
+    fn lock_order(&self) -> &str {
+        self.envelope
+            .correlationid
+            .as_deref()
+            .unwrap_or(&self.envelope.subject)
     }
 
     /// The payload as `T`; a payload that does not fit is a poison message.
@@ -269,12 +280,7 @@ impl<H: Handler> EventConsumer<H> {
                 Err(error) => tracing::warn!(%error, "could not receive an event"),
             }
         }
-        work.sort_by(|a, b| {
-            a.delivery
-                .envelope
-                .subject
-                .cmp(&b.delivery.envelope.subject)
-        });
+        work.sort_by(|a, b| a.delivery.lock_order().cmp(b.delivery.lock_order()));
         if work.len() > 1 {
             match self.handle_together(&work).await {
                 Ok(()) => {
@@ -284,7 +290,14 @@ impl<H: Handler> EventConsumer<H> {
                     }
                     return;
                 }
-                Err(error) => tracing::debug!(
+                // A poison event is expected now and then; a transient failure of a whole
+                // batch (a deadlock, say) means contention worth seeing.
+                Err(HandlerError::Poison(error)) => tracing::debug!(
+                    error = format!("{error:#}"),
+                    events = work.len(),
+                    "a batch held an event that cannot be handled; handling them one by one"
+                ),
+                Err(HandlerError::Transient(error)) => tracing::warn!(
                     error = format!("{error:#}"),
                     events = work.len(),
                     "a batch failed; handling its events one by one"
