@@ -17,6 +17,11 @@ done
 [[ ${1:-} == -- ]] && shift
 
 refuse_demo_delays
+# The REST side of the GetCatalog comparison is driven by wrk.
+if ! command -v wrk >/dev/null; then
+    say "installing wrk (Debian)"
+    as_root apt-get install -y -qq --no-install-recommends wrk
+fi
 use_stack "${services[@]}"
 
 say "building the load generator (release)"

@@ -148,7 +148,7 @@ pub fn markdown(
     );
     let _ = writeln!(
         out,
-        "- GetCatalog: {:.0} req/s REST through Envoy, {:.0} req/s gRPC direct ({:.0}%)",
+        "- GetCatalog, 32 connections, best of two alternating rounds: {:.0} req/s REST through Envoy (wrk), {:.0} req/s gRPC direct ({:.0}%)",
         reference.catalog_rest_per_second,
         reference.catalog_grpc_per_second,
         100.0 * rest_share(reference)

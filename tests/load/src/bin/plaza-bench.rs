@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
         .ok();
     eprintln!("reference: GetCatalog, REST through Envoy and gRPC direct");
     let (catalog_rest_per_second, catalog_grpc_per_second) =
-        catalog_comparison(&stack, Duration::from_secs(options.seconds.min(10))).await?;
+        catalog_comparison(&stack, Duration::from_secs(options.seconds.min(5))).await?;
     let reference = Reference {
         pgbench_tps,
         catalog_rest_per_second,
@@ -267,36 +267,57 @@ async fn scenario(
 }
 
 /// GetCatalog requests per second, REST through Envoy and gRPC straight to inventory, each
-/// from [`CATALOG_WORKERS`] loops for `duration`.
+/// from [`CATALOG_WORKERS`] connections for `duration`. REST is driven by wrk, a client of
+/// negligible cost: on two cores an HTTP client in this process would take CPU from Envoy and
+/// measure itself (reqwest managed about 60 % of wrk's rate here).
 async fn catalog_comparison(stack: &Stack, duration: Duration) -> anyhow::Result<(f64, f64)> {
-    let http = reqwest::Client::new();
     let url = format!("{}/api/v1/catalog?pageSize=20", stack.gateway);
-    let rest = closed_loop(duration, move || {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let response = http.get(&url).send().await.ok()?;
-            response.status().is_success().then_some(())?;
-            response.bytes().await.ok().map(|_| ())
-        }
-    })
-    .await;
     let inventory = InventoryServiceClient::new(shop::connect(&stack.inventory).await?);
-    let grpc = closed_loop(duration, move || {
-        let mut inventory = inventory.clone();
-        async move {
-            inventory
-                .get_catalog(GetCatalogRequest {
-                    page_size: 20,
-                    page_token: String::new(),
-                })
-                .await
-                .ok()
-                .map(|_| ())
-        }
-    })
-    .await;
-    eprintln!("  REST {rest:.0} req/s, gRPC {grpc:.0} req/s");
+    // Two rounds, alternating, each side's best: what else the machine does (Postgres
+    // settling after pgbench, say) then weighs on both sides alike.
+    let (mut rest, mut grpc) = (0.0_f64, 0.0_f64);
+    for _ in 0..2 {
+        rest = rest.max(wrk(&url, duration)?);
+        let inventory = inventory.clone();
+        let rate = closed_loop(duration, move || {
+            let mut inventory = inventory.clone();
+            async move {
+                inventory
+                    .get_catalog(GetCatalogRequest {
+                        page_size: 20,
+                        page_token: String::new(),
+                    })
+                    .await
+                    .ok()
+                    .map(|_| ())
+            }
+        })
+        .await;
+        grpc = grpc.max(rate);
+    }
+    eprintln!("  REST {rest:.0} req/s, gRPC {grpc:.0} req/s (best of two rounds each)");
     Ok((rest, grpc))
+}
+
+/// wrk's requests per second of GETs of `url`.
+fn wrk(url: &str, duration: Duration) -> anyhow::Result<f64> {
+    let output = Command::new("wrk")
+        .arg("-t2")
+        .arg(format!("-c{CATALOG_WORKERS}"))
+        .arg(format!("-d{}s", duration.as_secs().max(1)))
+        .arg(url)
+        .output()
+        .context("running wrk (Debian package wrk; bench.sh installs it)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(output.status.success(), "wrk failed: {text}");
+    anyhow::ensure!(
+        !text.contains("Non-2xx"),
+        "wrk got error answers from {url}: {text}"
+    );
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .and_then(|rate| rate.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output: {text}"))
 }
 
 /// Successful calls per second of `call`, from [`CATALOG_WORKERS`] loops.
