@@ -247,9 +247,15 @@ async function walkthrough(page) {
     await page.getByRole('tab', { name: 'Events' }).click();
     await page.locator('#event-order-id').fill(orderId);
     await page.locator('[data-test="event-search"]').click();
+    // The log now shows this order's events only (the list before the search held others).
+    await expectContains(page.locator('[data-test="event-scope"]'), orderId);
     for (const type of ['OrderCreated', 'OrderAccepted', 'OrderDelivered']) {
-      await page.locator('[data-test="event-type"]', { hasText: new RegExp(`^${type}$`) }).waitFor();
+      await page
+        .locator('tr', { hasText: orderId })
+        .locator('[data-test="event-type"]', { hasText: new RegExp(`^${type}$`) })
+        .waitFor();
     }
+    await expectOnlyOrder(page.locator('[data-test="event-order"]'), orderId);
     await shot(page, 'order-admin-events', 'Order Admin, Events: the timeline of the delivered order, found by its id');
   });
 
@@ -279,6 +285,18 @@ async function expectContains(locator, text) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   fail(`expected text containing "${text}", saw "${seen.trim()}"`);
+}
+
+/** Waits until every element of `locator` (there is at least one) reads `orderId`. */
+async function expectOnlyOrder(locator, orderId) {
+  const deadline = Date.now() + STEP_DEADLINE_MS;
+  let seen = [];
+  while (Date.now() < deadline) {
+    seen = (await locator.allTextContents()).map((text) => text.trim());
+    if (seen.length > 0 && seen.every((text) => text === orderId)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  fail(`expected only events of ${orderId}, saw ${[...new Set(seen)].join(', ')}`);
 }
 
 async function expectValue(locator, value) {
