@@ -56,13 +56,55 @@ pub async fn prepare(
         size.products > 0 && size.customers > 0,
         "a shop needs at least one product and one customer"
     );
-    let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
+    let catalog: Vec<(i64, i32)> = (0..size.products)
+        .map(|index| (100 + 37 * index as i64, STOCK))
+        .collect();
+    let (_, products) = open_store(stack, "Bench", label, &catalog).await?;
     let customers = CustomersServiceClient::new(connect(&stack.customers).await?);
-    let payments = PaymentsServiceClient::new(connect(&stack.payments).await?);
+    let customer_ids = register_customers(&customers, label, "Bench customer", size.customers)
+        .await
+        .context("registering the bench customers")?;
 
+    let tickets: Vec<(String, &StockedProduct)> = (0..orders)
+        .map(|index| {
+            (
+                customer_ids[index % customer_ids.len()].clone(),
+                &products[index % products.len()],
+            )
+        })
+        .collect();
+    let requests: Vec<PaymentRequest> = tickets
+        .iter()
+        .map(|(customer_id, product)| PaymentRequest {
+            customer_id: customer_id.clone(),
+            amount_cents: product.price_cents,
+            request_id: String::new(),
+        })
+        .collect();
+    let payment_ids = authorize_payments(stack, &requests).await?;
+    Ok(tickets
+        .into_iter()
+        .zip(payment_ids)
+        .map(|((customer_id, product), payment_id)| Ticket {
+            customer_id,
+            payment_id,
+            product_id: product.id.clone(),
+        })
+        .collect())
+}
+
+/// Opens a participating store named `{kind} store {label}` with one product per entry of
+/// `catalog` (price in cents, stock).
+async fn open_store(
+    stack: &Stack,
+    kind: &str,
+    label: &str,
+    catalog: &[(i64, i32)],
+) -> anyhow::Result<(String, Vec<StockedProduct>)> {
+    let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
     let store = inventory
         .create_store(CreateStoreRequest {
-            name: format!("Bench store {label}"),
+            name: format!("{kind} store {label}"),
             location: "Loopback".to_owned(),
         })
         .await?
@@ -72,51 +114,25 @@ pub async fn prepare(
             id: store.id.clone(),
         })
         .await?;
-    let mut products = Vec::with_capacity(size.products);
-    for index in 0..size.products {
-        let price_cents = 100 + 37 * index as i64;
+    let mut products = Vec::with_capacity(catalog.len());
+    for (index, &(price_cents, stock)) in catalog.iter().enumerate() {
         let product = inventory
             .add_product(AddProductRequest {
                 store_id: store.id.clone(),
-                name: format!("Bench product {index}"),
+                name: format!("{kind} product {index}"),
                 description: String::new(),
                 price_cents,
-                stock: STOCK,
+                stock,
             })
             .await?
             .into_inner();
-        products.push((product.id, price_cents));
+        products.push(StockedProduct {
+            id: product.id,
+            price_cents,
+            initial_stock: product.stock,
+        });
     }
-
-    let customer_ids = register_customers(&customers, label, "Bench customer", size.customers)
-        .await
-        .context("registering the bench customers")?;
-
-    stream::iter(0..orders)
-        .map(|index| {
-            let mut payments = payments.clone();
-            let customer_id = customer_ids[index % customer_ids.len()].clone();
-            let (product_id, price_cents) = products[index % products.len()].clone();
-            async move {
-                let payment = payments
-                    .authorize_payment(AuthorizePaymentRequest {
-                        customer_id: customer_id.clone(),
-                        amount_cents: price_cents,
-                        request_id: String::new(),
-                    })
-                    .await?
-                    .into_inner();
-                anyhow::Ok(Ticket {
-                    customer_id,
-                    payment_id: payment.id,
-                    product_id,
-                })
-            }
-        })
-        .buffered(SETUP_CONCURRENCY)
-        .try_collect()
-        .await
-        .context("authorizing the bench payments")
+    Ok((store.id, products))
 }
 
 /// Registers `count` customers named `{name} {index}`; `label` keeps their phone numbers apart
@@ -175,44 +191,18 @@ pub async fn open_stocked_shop(
         !stocks.is_empty() && customers > 0,
         "a shop needs at least one product and one customer"
     );
-    let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
-    let store = inventory
-        .create_store(CreateStoreRequest {
-            name: format!("Chaos store {label}"),
-            location: "Loopback".to_owned(),
-        })
-        .await?
-        .into_inner();
-    inventory
-        .enable_participation(EnableParticipationRequest {
-            id: store.id.clone(),
-        })
-        .await?;
-    let mut products = Vec::with_capacity(stocks.len());
-    for (index, stock) in stocks.iter().enumerate() {
-        let price_cents = 250 + 111 * index as i64;
-        let product = inventory
-            .add_product(AddProductRequest {
-                store_id: store.id.clone(),
-                name: format!("Chaos product {index}"),
-                description: String::new(),
-                price_cents,
-                stock: *stock,
-            })
-            .await?
-            .into_inner();
-        products.push(StockedProduct {
-            id: product.id,
-            price_cents,
-            initial_stock: product.stock,
-        });
-    }
+    let catalog: Vec<(i64, i32)> = stocks
+        .iter()
+        .enumerate()
+        .map(|(index, &stock)| (250 + 111 * index as i64, stock))
+        .collect();
+    let (store_id, products) = open_store(stack, "Chaos", label, &catalog).await?;
     let customers_client = CustomersServiceClient::new(connect(&stack.customers).await?);
     let customer_ids = register_customers(&customers_client, label, "Chaos customer", customers)
         .await
         .context("registering the chaos customers")?;
     Ok(StockedShop {
-        store_id: store.id,
+        store_id,
         products,
         customer_ids,
     })
@@ -250,5 +240,5 @@ pub async fn authorize_payments(
         .buffered(SETUP_CONCURRENCY)
         .try_collect()
         .await
-        .context("authorizing the chaos payments")
+        .context("authorizing the payments")
 }

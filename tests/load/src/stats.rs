@@ -14,14 +14,6 @@ impl Latencies {
         Self { sorted: durations }
     }
 
-    pub fn len(&self) -> usize {
-        self.sorted.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sorted.is_empty()
-    }
-
     /// The duration that `percent` % of the samples do not exceed (nearest rank).
     pub fn percentile(&self, percent: f64) -> Option<Duration> {
         if self.sorted.is_empty() {

@@ -99,13 +99,8 @@ async fn service_errors_keep_their_http_status() {
     let product = gateway.product(100, 5).await;
     let (customer, payment) = gateway.shopper(1000).await;
     let order = gateway
-        .post(
-            "/api/v1/orders",
-            json!({"customerId": customer, "paymentId": payment,
-                   "items": [{"productId": product["id"], "quantity": 1}]}),
-        )
-        .await
-        .ok();
+        .place_order(&customer, &payment, &product["id"], 1)
+        .await;
     let delivered_or_not = gateway
         .post(
             &format!("/api/v1/orders/{}:cancel", order["id"].as_str().unwrap()),

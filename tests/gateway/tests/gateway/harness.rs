@@ -239,6 +239,23 @@ impl Gateway {
         (customer_id, payment["id"].as_str().unwrap().to_owned())
     }
 
+    /// Places an order of `quantity` units of `product_id` through REST; the order.
+    pub async fn place_order(
+        &self,
+        customer_id: &str,
+        payment_id: &str,
+        product_id: &Value,
+        quantity: i32,
+    ) -> Value {
+        self.post(
+            "/api/v1/orders",
+            json!({"customerId": customer_id, "paymentId": payment_id,
+                   "items": [{"productId": product_id, "quantity": quantity}]}),
+        )
+        .await
+        .ok()
+    }
+
     /// Polls the order through REST until its status is `status`.
     pub async fn order_with_status(&self, id: &str, status: &str) -> Value {
         eventually(Duration::from_secs(20), || async {

@@ -39,13 +39,8 @@ impl Seed {
         let product = gateway.product(450, 1000).await;
         let (customer, payment) = gateway.shopper(100_000).await;
         let order = gateway
-            .post(
-                "/api/v1/orders",
-                json!({"customerId": customer, "paymentId": payment,
-                       "items": [{"productId": product["id"], "quantity": 1}]}),
-            )
-            .await
-            .ok();
+            .place_order(&customer, &payment, &product["id"], 1)
+            .await;
         Self {
             store: product["storeId"].as_str().unwrap().to_owned(),
             product: product["id"].as_str().unwrap().to_owned(),

@@ -623,24 +623,13 @@ impl Chaos {
         if let Err(error) = faults::stop_nats(&log).await {
             fault.problem(format!("{error:#}"));
         }
-        fault.effective = Instant::now();
-        // The outage itself.
-        tokio::time::sleep(self.options.downtime).await;
-        match faults::start_nats(&log).await {
-            Ok(()) => self.restarts += 1,
-            Err(error) => fault.problem(format!("{error:#}")),
-        }
-        fault.back_after = faults::wait_tcp(
+        self.end_outage(
+            fault,
+            "NATS",
             faults::NATS_ADDRESS,
-            fault.injected,
-            Instant::now() + COME_BACK,
+            faults::start_nats(&log),
         )
         .await;
-        if fault.back_after.is_none() {
-            fault.problem("NATS does not accept connections".to_owned());
-        }
-        fault.recover(&self.ctx).await;
-        self.faults.push(fault);
     }
 
     /// Stops Postgres (fast: sessions cut, transactions in flight rolled back), leaves it down
@@ -659,20 +648,31 @@ impl Chaos {
         if let Err(error) = faults::postgres(&version, "stop", &log).await {
             fault.problem(format!("{error:#}"));
         }
+        let start = faults::postgres(&version, "start", &log);
+        self.end_outage(fault, "Postgres", faults::POSTGRES_ADDRESS, start)
+            .await;
+    }
+
+    /// The rest of an outage whose stop has run: the downtime, `start`, then the wait until
+    /// `what` takes connections on `address` again and the saga recovers.
+    async fn end_outage(
+        &mut self,
+        mut fault: Fault,
+        what: &str,
+        address: &str,
+        start: impl Future<Output = anyhow::Result<()>>,
+    ) {
         fault.effective = Instant::now();
+        // The outage itself.
         tokio::time::sleep(self.options.downtime).await;
-        match faults::postgres(&version, "start", &log).await {
+        match start.await {
             Ok(()) => self.restarts += 1,
             Err(error) => fault.problem(format!("{error:#}")),
         }
-        fault.back_after = faults::wait_tcp(
-            faults::POSTGRES_ADDRESS,
-            fault.injected,
-            Instant::now() + COME_BACK,
-        )
-        .await;
+        fault.back_after =
+            faults::wait_tcp(address, fault.injected, Instant::now() + COME_BACK).await;
         if fault.back_after.is_none() {
-            fault.problem("Postgres does not accept connections".to_owned());
+            fault.problem(format!("{what} does not accept connections"));
         }
         fault.recover(&self.ctx).await;
         self.faults.push(fault);
