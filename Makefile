@@ -15,7 +15,7 @@ SCRIPTS := deploy/local
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := help
-.PHONY: help install services-up run demo stop build web web-api e2e bench chaos validate-deploy test fmt fmt-check lint
+.PHONY: help install services-up run demo stop admin-token build web web-api e2e bench chaos validate-deploy test fmt fmt-check lint
 
 help: ## List the targets
 	@echo "Usage: make <target>   (services: $(SERVICES))"
@@ -41,6 +41,9 @@ demo: install ## Like run, with the original's delays (payments 5 s, inventory 1
 
 stop: ## Stop every service `make run` started (SIGTERM, then SIGKILL after 25 s)
 	@bash $(SCRIPTS)/stop.sh
+
+admin-token: ## Print an admin token of the `make run` stack (UI admin sign-in, curl, grpcurl)
+	@source $(SCRIPTS)/common.sh && admin_token
 
 build: ## Build the whole workspace (debug, all targets)
 	cargo build --workspace --all-targets

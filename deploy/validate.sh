@@ -6,14 +6,18 @@
 # 1. Kubernetes: renders k8s/base and every overlay with `kubectl kustomize`, validates each
 #    object against the Kubernetes 1.30 and 1.37 schemas (kubernetes-validate --strict), and
 #    checks the rules the manifests promise (probes, resources, non-root, read-only root
-#    filesystem, no capabilities, seccomp, autoscalers, disruption budgets, stream replicas).
+#    filesystem, no capabilities, seccomp, autoscalers, disruption budgets, stream replicas,
+#    access control: the JWKS in every service and Envoy, the signing key in customers alone,
+#    the service token in ordering alone, every ConfigMap and Secret an overlay's pods use).
 # 2. docker-compose.yml: the Compose Specification JSON schema (check-jsonschema), then what a
-#    schema cannot see (dependencies, health checks, secrets, .env.example, files, targets).
+#    schema cannot see (dependencies, health checks, secrets and keys, .env.example, files,
+#    targets).
 # 3. Dockerfiles: hadolint; every file the Dockerfile copies from the context is let through
-#    by .dockerignore.
+#    by .dockerignore, and no secret is.
 # 4. NATS: `nats-server -t` on the production cluster configuration.
 # 5. Consistency: the Envoy configs are what render.sh renders now, the Envoy and NATS image
-#    versions are the ones validated here and by the tests; shellcheck on the deploy scripts.
+#    versions are the ones validated here and by the tests; Envoy reads the JWKS where it is
+#    mounted; git ignores the keys deploy/keys.sh writes; shellcheck on the deploy scripts.
 # Not here: `envoy --mode validate` of deploy/envoy/compose.yaml and kubernetes.yaml needs
 # the descriptor set, which only a Rust build makes; tests/gateway (configs.rs) does it.
 #
@@ -91,13 +95,22 @@ rejects() {
 }
 
 # --- 1. Kubernetes -----------------------------------------------------------------------------
-# Render from a copy, so the dev overlay gets its secrets.env from secrets.env.example (the
-# real one, if any, is neither needed nor read) and nothing is written into the work tree.
+# Render from a copy, so that nothing is written into the work tree and no real secret is
+# read: the dev overlay gets its secrets.env from secrets.env.example, and each overlay's auth/
+# (the keys deploy/keys.sh writes, git-ignored) gets throwaway placeholders, which are not
+# keys: nothing here checks a key, only where each file goes.
 k8s_copy="$work/tree"
 mkdir -p "$k8s_copy/deploy"
-cp -R k8s "$k8s_copy/k8s"
+tar -cf - --exclude='k8s/overlays/*/auth' --exclude='k8s/overlays/dev/secrets.env' k8s |
+    tar -xf - -C "$k8s_copy"
 cp -R deploy/envoy deploy/postgres "$k8s_copy/deploy/"
 cp k8s/overlays/dev/secrets.env.example "$k8s_copy/k8s/overlays/dev/secrets.env"
+for overlay in dev prod; do
+    mkdir -p "$k8s_copy/k8s/overlays/$overlay/auth"
+    printf '{"keys": [], "placeholder": "deploy/validate.sh"}\n' >"$k8s_copy/k8s/overlays/$overlay/auth/jwks.json"
+    printf 'placeholder of deploy/validate.sh, not a key\n' >"$k8s_copy/k8s/overlays/$overlay/auth/signing-key.pem"
+    printf 'placeholder of deploy/validate.sh, not a token\n' >"$k8s_copy/k8s/overlays/$overlay/auth/ordering-service.token"
+done
 overlays=(base overlays/dev overlays/prod)
 
 render() {
@@ -137,6 +150,7 @@ EOF
 rules() {
     "$BIN/python" - "$work" "$ROOT" <<'PY'
 """The promises of k8s/ that a schema cannot check, on the rendered objects."""
+import json
 import pathlib
 import sys
 
@@ -144,6 +158,7 @@ import yaml
 
 work, root = map(pathlib.Path, sys.argv[1:])
 SERVICES = {"customers": 50051, "inventory": 50052, "payments": 50053, "ordering": 50054}
+AUTH = "/etc/plaza/auth"
 errors = []
 
 
@@ -164,6 +179,43 @@ def named(docs, kind, prefix):
 
 def selects(selector, labels):
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def generated(name, prefix):
+    return name == prefix or name.rsplit("-", 1)[0] == prefix
+
+
+def auth_files(pod, container):
+    """What `container` sees in /etc/plaza/auth: {file: (kind, object name, key)}; None when
+    it mounts nothing there, or not read-only."""
+    mounts = [m for m in container.get("volumeMounts") or [] if m["mountPath"] == AUTH]
+    if len(mounts) != 1 or mounts[0].get("readOnly") is not True or "subPath" in mounts[0]:
+        return None
+    volume = next((v for v in pod.get("volumes") or [] if v["name"] == mounts[0]["name"]), {})
+    sources = volume.get("projected", {}).get("sources", []) or [volume]
+    files = {}
+    for source in sources:
+        for kind in ("configMap", "secret"):
+            if kind in source:
+                ref = source[kind]
+                for item in ref.get("items", []):
+                    files[item["path"]] = (kind, ref.get("name", ref.get("secretName")), item["key"])
+    return files
+
+
+def references(node, found):
+    """Every (kind, name) of a ConfigMap or Secret that a pod spec refers to."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("configMapRef", "configMapKeyRef", "configMap") and isinstance(value, dict):
+                found.add(("ConfigMap", value["name"]))
+            elif key in ("secretRef", "secretKeyRef", "secret") and isinstance(value, dict):
+                found.add(("Secret", value.get("secretName", value.get("name"))))
+            references(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            references(value, found)
+    return found
 
 
 def workload_rules(where, docs):
@@ -233,10 +285,71 @@ def service_rules(where, docs, replicas):
         need(data.get(f"PLAZA_{svc.upper()}__NATS__STREAM_REPLICAS") == str(replicas), f"{where}: {svc} stream_replicas is not {replicas}")
         need(any(e.get("configMapRef", {}).get("name") == (config[0]["metadata"]["name"] if config else None)
                  for e in main.get("envFrom", [])), f"{where}: {svc} does not read its ConfigMap")
+        # Access control: every container of the service (migrate too: the same binary with
+        # the same settings) gets the JWKS; only customers gets the signing key, only ordering
+        # the service token.
+        prefix = f"PLAZA_{svc.upper()}__AUTH__"
+        need(data.get(prefix + "JWKS_FILE") == f"{AUTH}/jwks.json", f"{where}: {svc} auth.jwks_file is not {AUTH}/jwks.json")
+        if svc == "customers":
+            need(data.get(prefix + "SIGNING_KEY_FILE") == f"{AUTH}/signing-key.pem",
+                 f"{where}: customers auth.signing_key_file is not {AUTH}/signing-key.pem")
+            sc = pod.get("securityContext", {})
+            need(sc.get("fsGroup") == sc.get("runAsGroup"), f"{where}: customers' fsGroup is not its group: it cannot read the signing key")
+        else:
+            need(prefix + "SIGNING_KEY_FILE" not in data, f"{where}: {svc} is given a signing key")
+        for c in [main] + init:
+            files = auth_files(pod, c)
+            if files is None:
+                errors.append(f"{where}: {svc}/{c['name']} does not mount {AUTH} read-only")
+            else:
+                kind, name, key = files.get("jwks.json", (None, "", None))
+                need(kind == "configMap" and generated(name, "plaza-jwks") and key == "jwks.json",
+                     f"{where}: {svc}/{c['name']}: {AUTH}/jwks.json is not key jwks.json of ConfigMap plaza-jwks")
+                kind, name, key = files.get("signing-key.pem", (None, "", None))
+                if svc == "customers":
+                    need(kind == "secret" and generated(name, "plaza-signing-key") and key == "signing-key.pem",
+                         f"{where}: customers/{c['name']}: {AUTH}/signing-key.pem is not key signing-key.pem of Secret plaza-signing-key")
+            token = [e for e in c.get("env", []) if e["name"] == prefix + "SERVICE_TOKEN"]
+            ref = token[0].get("valueFrom", {}).get("secretKeyRef", {}) if token else {}
+            if svc == "ordering":
+                need(generated(ref.get("name", ""), "plaza-ordering-service-token") and ref.get("key") == "token",
+                     f"{where}: ordering/{c['name']} does not take its service token from Secret plaza-ordering-service-token key token")
+    envoy = named(docs, "Deployment", "envoy")
+    for c in envoy[0]["spec"]["template"]["spec"]["containers"] if envoy else []:
+        files = auth_files(envoy[0]["spec"]["template"]["spec"], c) or {}
+        kind, name, key = files.get("jwks.json", (None, "", None))
+        need(kind == "configMap" and generated(name, "plaza-jwks") and key == "jwks.json",
+             f"{where}: envoy/{c['name']}: {AUTH}/jwks.json is not key jwks.json of ConfigMap plaza-jwks")
+    # The private key and the service token reach no other workload, and no ConfigMap.
+    for w in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
+        refs = {name for kind, name in references(w["spec"]["template"]["spec"], set()) if kind == "Secret"}
+        for secret, owner in (("plaza-signing-key", "customers"), ("plaza-ordering-service-token", "ordering")):
+            if any(generated(r, secret) for r in refs):
+                need(w["metadata"]["name"] == owner, f"{where}: {w['kind']}/{w['metadata']['name']} uses Secret {secret}, which is for {owner} alone")
+    for cm in (d for d in docs if d["kind"] == "ConfigMap"):
+        text = json.dumps(cm.get("data", {}))
+        need("SERVICE_TOKEN" not in text and "PRIVATE KEY" not in text, f"{where}: ConfigMap {cm['metadata']['name']} holds a secret")
     envoy_config = named(docs, "ConfigMap", "envoy-config")
     rendered = (root / "deploy/envoy/kubernetes.yaml").read_text()
     need(bool(envoy_config) and envoy_config[0]["data"].get("envoy.yaml") == rendered,
          f"{where}: ConfigMap envoy-config is not deploy/envoy/kubernetes.yaml")
+
+
+def generated_auth(where, docs):
+    """An overlay generates the three objects of access control from its auth/ directory, and
+    every ConfigMap and Secret its workloads use exists (kustomize renamed each reference)."""
+    jwks = named(docs, "ConfigMap", "plaza-jwks")
+    placeholder = (work / "tree/k8s/overlays" / where / "auth/jwks.json").read_text()
+    need(bool(jwks) and jwks[0]["data"].get("jwks.json") == placeholder, f"{where}: ConfigMap plaza-jwks is not auth/jwks.json")
+    for secret, key in (("plaza-signing-key", "signing-key.pem"), ("plaza-ordering-service-token", "token")):
+        found = named(docs, "Secret", secret)
+        need(bool(found) and list(found[0].get("data", {})) == [key], f"{where}: Secret {secret} does not hold just {key}")
+    existing = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    for w in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
+        for ref in sorted(references(w["spec"]["template"]["spec"], set())):
+            if ref == ("Secret", "plaza-database") and where == "prod":
+                continue  # the operator's (see k8s/overlays/prod/kustomization.yaml)
+            need(ref in existing, f"{where}: {w['kind']}/{w['metadata']['name']} uses {ref[0]} {ref[1]}, which the overlay does not make")
 
 
 base = load("base.yaml")
@@ -246,6 +359,7 @@ service_rules("base", base, 1)
 dev = load("overlays-dev.yaml")
 workload_rules("dev", dev)
 service_rules("dev", dev, 1)
+generated_auth("dev", dev)
 need(len(named(dev, "StatefulSet", "postgres")) == 1, "dev: no PostgreSQL StatefulSet")
 need(len(named(dev, "StatefulSet", "nats")) == 1, "dev: no NATS StatefulSet")
 need(len(named(dev, "Secret", "plaza-database")) == 1, "dev: no Secret plaza-database")
@@ -256,6 +370,7 @@ need(bool(init) and init[0]["data"].get("10-init.sql") == (root / "deploy/postgr
 prod = load("overlays-prod.yaml")
 workload_rules("prod", prod)
 service_rules("prod", prod, 3)
+generated_auth("prod", prod)
 need(not named(prod, "StatefulSet", "postgres") and not named(prod, "Secret", "plaza-database"),
      "prod: must use the external PostgreSQL and the operator's Secret plaza-database")
 nats = named(prod, "StatefulSet", "nats")
@@ -271,7 +386,7 @@ for e in errors:
     print(e)
 if errors:
     sys.exit(1)
-print("base, dev and prod: probes, resources, security contexts, autoscalers, budgets, secrets and settings as promised")
+print("base, dev and prod: probes, resources, security contexts, autoscalers, budgets, secrets, keys and settings as promised")
 PY
 }
 
@@ -311,8 +426,14 @@ def need(condition, message):
 GRPC = {"customers": 50051, "inventory": 50052, "payments": 50053, "ordering": 50054}
 for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]+)(?::?[-?])", text))):
     need(var in example, f"${{{var}}} is not in .env.example")
-for name, secret in compose.get("secrets", {}).items():
-    need(secret.get("environment") in example, f"secret {name}: its variable is not in .env.example")
+# A secret or config comes from .env, or is a file deploy/keys.sh wrote into the keys directory.
+KEYS = "${PLAZA_KEYS_DIR:-./.keys}/"
+for kind in ("secrets", "configs"):
+    for name, secret in compose.get(kind, {}).items():
+        if "environment" in secret:
+            need(secret["environment"] in example, f"{kind} {name}: its variable is not in .env.example")
+        else:
+            need(secret.get("file", "").startswith(KEYS), f"{kind} {name}: not from .env, nor a file in {KEYS}")
 stages = {}
 for name, service in services.items():
     need("test" in service.get("healthcheck", {}), f"{name}: no health check")
@@ -320,9 +441,10 @@ for name, service in services.items():
         need(target in services, f"{name}: depends on unknown service {target}")
         if dep.get("condition") == "service_healthy":
             need("healthcheck" in services.get(target, {}), f"{name}: waits for {target} to be healthy, which has no health check")
-    for secret in service.get("secrets", []):
-        source = secret["source"] if isinstance(secret, dict) else secret
-        need(source in compose.get("secrets", {}), f"{name}: unknown secret {source}")
+    for kind in ("secrets", "configs"):
+        for secret in service.get(kind, []):
+            source = secret["source"] if isinstance(secret, dict) else secret
+            need(source in compose.get(kind, {}), f"{name}: unknown {kind[:-1]} {source}")
     for volume in service.get("volumes", []):
         source = volume.split(":", 1)[0]
         if source.startswith("."):
@@ -351,11 +473,46 @@ for name, service in services.items():
         need(set(service["depends_on"]) >= {"postgres", "nats"}, f"{name}: does not wait for postgres and nats")
 need(set(services["envoy"]["depends_on"]) == set(GRPC) | {"storefront"}, "envoy: does not wait for every service")
 
+# Access control: the JWKS in the four services and Envoy, the signing key in customers
+# alone, the service token in ordering alone; all at the paths the settings name.
+AUTH = "/etc/plaza/auth"
+
+
+def mounted(service, kind, path):
+    """The keys-directory file mounted at `path` (a config or secret), or None."""
+    for item in service.get(kind, []):
+        if isinstance(item, dict) and item.get("target") == path:
+            return compose.get(kind, {}).get(item["source"], {}).get("file")
+    return None
+
+
+for name, service in services.items():
+    env = service.get("environment", {})
+    prefix = f"PLAZA_{name.upper()}__AUTH__"
+    if name in GRPC or name == "envoy":
+        need(mounted(service, "configs", f"{AUTH}/jwks.json") == KEYS + "jwks.json", f"{name}: {AUTH}/jwks.json is not {KEYS}jwks.json")
+    if name in GRPC:
+        need(env.get(prefix + "JWKS_FILE") == f"{AUTH}/jwks.json", f"{name}: auth.jwks_file is not {AUTH}/jwks.json")
+    keys = [compose.get("secrets", {}).get(s["source"] if isinstance(s, dict) else s, {}).get("file", "")
+            for s in service.get("secrets", [])]
+    if name == "customers":
+        need(mounted(service, "secrets", f"{AUTH}/signing-key.pem") == KEYS + "signing-key.pem",
+             f"customers: {AUTH}/signing-key.pem is not {KEYS}signing-key.pem")
+        need(env.get(prefix + "SIGNING_KEY_FILE") == f"{AUTH}/signing-key.pem", f"customers: auth.signing_key_file is not {AUTH}/signing-key.pem")
+    else:
+        need(not any(k.endswith("signing-key.pem") for k in keys), f"{name}: mounts the signing key, which is for customers alone")
+    tokens = [k for k in env if k.endswith("__SERVICE_TOKEN")]
+    if name == "ordering":
+        need(str(env.get(prefix + "SERVICE_TOKEN", "")).startswith("${PLAZA_ORDERING_SERVICE_TOKEN:?"),
+             "ordering: auth.service_token is not ${PLAZA_ORDERING_SERVICE_TOKEN:?...} from .env")
+    else:
+        need(not tokens, f"{name}: is given a service token, which is for ordering alone")
+
 for e in errors:
     print(e)
 if errors:
     sys.exit(1)
-print("docker-compose.yml: dependencies, health checks, secrets, .env.example, files, targets and ports agree")
+print("docker-compose.yml: dependencies, health checks, secrets, keys, .env.example, files, targets and ports agree")
 PY
 }
 
@@ -400,14 +557,21 @@ for line in pathlib.Path("deploy/Dockerfile").read_text().splitlines():
             missing.append(path)
 for path in missing:
     print(f".dockerignore keeps {path} out of the build context, but deploy/Dockerfile copies it")
-if missing:
+# And never a secret: .env, or a key deploy/keys.sh writes (for compose, for each overlay).
+secrets = [".env", "k8s/overlays/dev/secrets.env"] + [
+    f"{d}/{f}" for d in (".keys", "k8s/overlays/dev/auth", "k8s/overlays/prod/auth")
+    for f in ("signing-key.pem", "ordering-service.token")]
+leaks = [s for s in secrets if any(s == a or s.startswith(a + "/") for a in allowed)]
+for path in leaks:
+    print(f".dockerignore lets the secret {path} into the build context")
+if missing or leaks:
     sys.exit(1)
-print(".dockerignore lets in everything deploy/Dockerfile copies")
+print(".dockerignore lets in everything deploy/Dockerfile copies, and no secret")
 PY
 }
 
 check "Dockerfiles: hadolint" dockerfiles
-check "Dockerfiles: .dockerignore lets in what they copy" dockerignore
+check "Dockerfiles: .dockerignore lets in what they copy, and no secret" dockerignore
 
 # --- 4. NATS -----------------------------------------------------------------------------------
 nats_config() {
@@ -443,13 +607,69 @@ versions() {
     echo "Envoy $envoy_image and NATS $nats_tested: the images are the versions validated"
 }
 
+keys_ignored() {
+    # Where deploy/keys.sh writes a deployment's keys: compose's .keys and each overlay's auth/.
+    local dir file bad=0
+    git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+        { echo "not a git work tree: nothing to check"; return 0; }
+    for dir in .keys k8s/overlays/dev/auth k8s/overlays/prod/auth; do
+        for file in signing-key.pem ordering-service.token jwks.json; do
+            git check-ignore -q --no-index "$dir/$file" || { echo "$dir/$file is not git-ignored"; bad=1; }
+        done
+    done
+    ((bad == 0)) && echo "git ignores the keys of .keys and of k8s/overlays/{dev,prod}/auth"
+}
+
+envoy_jwks() {
+    "$BIN/python" - <<'PY'
+"""Envoy reads its JWKS where docker-compose.yml and k8s/base/envoy.yaml mount it: every
+`local_jwks` of the rendered configurations is /etc/plaza/auth/jwks.json, and they have one
+as soon as the template verifies tokens (jwt_authn)."""
+import pathlib
+import sys
+
+import yaml
+
+
+def local_jwks(node, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "local_jwks" and isinstance(value, dict):
+                found.append(value.get("filename"))
+            local_jwks(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            local_jwks(value, found)
+    return found
+
+
+template = pathlib.Path("deploy/envoy/envoy.template.yaml").read_text()
+errors = []
+for name in ("compose.yaml", "kubernetes.yaml"):
+    files = local_jwks(yaml.safe_load(pathlib.Path("deploy/envoy", name).read_text()), [])
+    if "jwt_authn" in template and not files:
+        errors.append(f"deploy/envoy/{name}: the template verifies tokens, but no local_jwks was rendered")
+    for f in files:
+        if f != "/etc/plaza/auth/jwks.json":
+            errors.append(f"deploy/envoy/{name}: local_jwks {f} is not /etc/plaza/auth/jwks.json, where the JWKS is mounted")
+    print(f"deploy/envoy/{name}: local_jwks {files or 'none'}")
+if "jwt_authn" not in template:
+    print("deploy/envoy/envoy.template.yaml has no jwt_authn (yet): Envoy verifies no token")
+for e in errors:
+    print(e)
+sys.exit(1 if errors else 0)
+PY
+}
+
 shell_scripts() {
-    "$BIN/shellcheck" deploy/validate.sh deploy/postgres/role-passwords.sh
+    "$BIN/shellcheck" deploy/validate.sh deploy/postgres/role-passwords.sh deploy/keys.sh
     echo "shellcheck: no findings"
 }
 
 check "consistency: Envoy configs are render.sh's output" envoy_rendered
+check "consistency: Envoy reads the JWKS where it is mounted" envoy_jwks
 check "consistency: Envoy and NATS versions" versions
+check "consistency: the keys of access control are git-ignored" keys_ignored
 check "consistency: shellcheck of the deploy scripts" shell_scripts
 
 # --- Summary -----------------------------------------------------------------------------------

@@ -5,9 +5,13 @@
 #   render.sh --into DIR       writes those two into DIR instead
 #   render.sh OUT KEY=VALUE... writes one file (make run, tests), for example
 #     render.sh .run/envoy.yaml LISTEN_PORT=8080 ADMIN_ADDRESS=127.0.0.1 ADMIN_PORT=9901 \
-#       DESCRIPTOR_SET=.run/plaza.pb CUSTOMERS=127.0.0.1:50051 ... STOREFRONT=127.0.0.1:8090
+#       DESCRIPTOR_SET=.run/plaza.pb JWKS_FILE=.run/keys/jwks.json \
+#       CUSTOMERS=127.0.0.1:50051 ... STOREFRONT=127.0.0.1:8090
+# SIGN_IN_BURST and SIGN_IN_PER_SECOND, the token buckets of registration and of sign-in,
+# may be left out: DEFAULTS below.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DEFAULTS=(SIGN_IN_BURST=20 SIGN_IN_PER_SECOND=5)
 
 render() {
     local out=$1 content
@@ -37,11 +41,13 @@ into=$here
 if [[ ${1:-} == --into ]]; then
     into=$2
 elif (($# > 0)); then
-    render "$@"
+    # The first value given for a key wins: the caller's over the defaults.
+    render "$@" "${DEFAULTS[@]}"
     exit 0
 fi
 # Containers: the gateway listens on 8080, its admin only inside its own network namespace.
-container=(LISTEN_PORT=8080 ADMIN_ADDRESS=127.0.0.1 ADMIN_PORT=9901 DESCRIPTOR_SET=/etc/envoy/plaza.pb)
+container=(LISTEN_PORT=8080 ADMIN_ADDRESS=127.0.0.1 ADMIN_PORT=9901 DESCRIPTOR_SET=/etc/envoy/plaza.pb
+    JWKS_FILE=/etc/plaza/auth/jwks.json "${DEFAULTS[@]}")
 render "$into/compose.yaml" "${container[@]}" \
     CUSTOMERS=customers:50051 INVENTORY=inventory:50052 PAYMENTS=payments:50053 \
     ORDERING=ordering:50054 STOREFRONT=storefront:8090

@@ -3,6 +3,7 @@
 # with the demo delays off. Starts the stack when it is not running (and stops it afterwards);
 # refuses a running stack that has demo delays. Writes bench-output/report.md and
 # bench-output/latency.svg. Extra arguments go to plaza-bench (see BENCH_ARGS in the Makefile).
+# plaza-bench sets the shop up as an admin, with a token it signs with the stack's key.
 #
 # Usage: bench.sh SERVICE... [-- PLAZA-BENCH-ARGUMENT...]
 set -euo pipefail
@@ -26,4 +27,5 @@ use_stack "${services[@]}"
 
 say "building the load generator (release)"
 cargo build --release --quiet -p plaza-load
-"$RELEASE_DIR/plaza-bench" --out "$PLAZA_ROOT/bench-output" "$@"
+PLAZA_SIGNING_KEY_FILE="$KEYS_DIR/signing-key.pem" \
+    "$RELEASE_DIR/plaza-bench" --out "$PLAZA_ROOT/bench-output" "$@"

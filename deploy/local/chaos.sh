@@ -5,6 +5,8 @@
 # or done twice. Starts the stack when it is not running (and stops it afterwards); refuses a
 # running stack that has demo delays. Writes chaos-output/report.md. Extra arguments go to
 # plaza-chaos (see CHAOS_ARGS in the Makefile; --quick is the short form for CI).
+# plaza-chaos sets the shop up as an admin, with a token it signs with the stack's key, and
+# starts its replicas with the stack's keys.
 #
 # It restarts the machine's NATS and Postgres: run it only where nothing else uses them.
 #
@@ -32,4 +34,5 @@ use_stack "${services[@]}"
 say "building the load generator (release)"
 cargo build --release --quiet -p plaza-load
 # Its exit status is the run's: non-zero when any check failed.
-"$RELEASE_DIR/plaza-chaos" --out "$PLAZA_ROOT/chaos-output" "$@"
+PLAZA_SIGNING_KEY_FILE="$KEYS_DIR/signing-key.pem" \
+    "$RELEASE_DIR/plaza-chaos" --out "$PLAZA_ROOT/chaos-output" "$@"

@@ -8,6 +8,7 @@ PLAZA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$PLAZA_ROOT" || exit 1
 
 RUN_DIR="$PLAZA_ROOT/.run"      # pid files and build stamps of the running services
+KEYS_DIR="$RUN_DIR/keys"        # the local stack's development signing key, JWKS and tokens
 LOG_DIR="$RUN_DIR/logs"         # one log file per service
 VENV="$PLAZA_ROOT/.venv"        # Python-packaged tools (grpcurl, later envoy)
 GRPCURL="$VENV/bin/grpcurl"
@@ -22,6 +23,13 @@ PG_SUPERUSER=postgres
 PG_DATABASE=plaza
 NATS_HOST=127.0.0.1
 NATS_PORT=4222
+
+# Prints a fresh admin token of the local stack (signed with its development key), for the
+# admin sign-in of the UI and for REST and gRPC calls: `authorization: Bearer <token>`.
+admin_token() {
+    PLAZA_CUSTOMERS__AUTH__SIGNING_KEY_FILE="$KEYS_DIR/signing-key.pem" \
+        "$RELEASE_DIR/customers" issue-admin-token "${1:-local-admin}"
+}
 
 # Prefixes every line with the script's name, so interleaved output stays readable.
 say() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }

@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 inventory=$(service_address inventory)
-call() { "$GRPCURL" -plaintext -d "$2" "$inventory" "plaza.inventory.v1.InventoryService/$1"; }
+token=$(admin_token demo)
+call() { "$GRPCURL" -plaintext -H "authorization: Bearer $token" -d "$2" "$inventory" "plaza.inventory.v1.InventoryService/$1"; }
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
 
 if call GetCatalog '{"page_size": 1}' | grep -q '"products"'; then

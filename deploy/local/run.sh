@@ -37,12 +37,22 @@ for svc in "${services[@]}"; do address[$svc]=$(service_address "$svc"); done
 address[storefront]=$STOREFRONT
 address[envoy]=$GATEWAY
 
+# Access control: the stack's development signing key, its JWKS and ordering's service
+# token, made once in .run/keys and kept, so tokens stay valid across restarts.
+CUSTOMERS_BIN="${binary[customers]:-$RELEASE_DIR/customers}" bash "$PLAZA_ROOT/deploy/keys.sh" "$KEYS_DIR"
+declare -A auth_env=()
+for svc in "${services[@]}"; do
+    auth_env[$svc]="$(env_prefix "$svc")__AUTH__JWKS_FILE=$KEYS_DIR/jwks.json"
+done
+auth_env[customers]+=" PLAZA_CUSTOMERS__AUTH__SIGNING_KEY_FILE=$KEYS_DIR/signing-key.pem"
+auth_env[ordering]+=" PLAZA_ORDERING__AUTH__SERVICE_TOKEN=$(<"$KEYS_DIR/ordering-service.token")"
+
 # Envoy's configuration: the routes of deploy/envoy/envoy.template.yaml with the local
-# addresses, and the descriptor set the transcoder reads.
+# addresses, the descriptor set the transcoder reads and the JWKS it verifies tokens with.
 "$RELEASE_DIR/plaza-descriptor-set" "$RUN_DIR/plaza.pb"
 bash "$PLAZA_ROOT/deploy/envoy/render.sh" "$RUN_DIR/envoy.yaml" \
     LISTEN_PORT="${GATEWAY##*:}" ADMIN_ADDRESS="${ENVOY_ADMIN%:*}" ADMIN_PORT="${ENVOY_ADMIN##*:}" \
-    DESCRIPTOR_SET="$RUN_DIR/plaza.pb" \
+    DESCRIPTOR_SET="$RUN_DIR/plaza.pb" JWKS_FILE="$KEYS_DIR/jwks.json" \
     CUSTOMERS="$(service_address customers)" INVENTORY="$(service_address inventory)" \
     PAYMENTS="$(service_address payments)" ORDERING="$(service_address ordering)" \
     STOREFRONT="$STOREFRONT"
@@ -61,7 +71,7 @@ reserve_ports
 # The build (or config) a process runs: restart it when this changes.
 build_of() {
     case $1 in
-    envoy) cat "$RUN_DIR/envoy.yaml" "$RUN_DIR/plaza.pb" | cksum ;;
+    envoy) cat "$RUN_DIR/envoy.yaml" "$RUN_DIR/plaza.pb" "$KEYS_DIR/jwks.json" | cksum ;;
     *) binary_stamp "${binary[$1]}" ;;
     esac
 }
@@ -76,9 +86,9 @@ start() {
     # the terminal. It starts from a subshell that exits at once, so its parent is init from
     # the start: Envoy stops when the process that started it exits (this script, a moment
     # later), unless that process is gone before Envoy is up.
-    # shellcheck disable=SC2086 # args[] holds words to split
+    # shellcheck disable=SC2086 # args[] and auth_env[] hold words to split
     (
-        env "${prefix}${listen_key[$name]:-__GRPC__LISTEN}=${address[$name]}" \
+        env "${prefix}${listen_key[$name]:-__GRPC__LISTEN}=${address[$name]}" ${auth_env[$name]:-} \
             "${prefix}__TELEMETRY__LOG_FORMAT=pretty" \
             NO_COLOR=1 \
             setsid nohup "${binary[$name]}" ${args[$name]:-} >"$log" 2>&1 </dev/null &
@@ -163,5 +173,11 @@ API   http://$GATEWAY/api/v1/...   (for example: curl -s http://$GATEWAY/api/v1/
 Docs  http://$GATEWAY/docs
 gRPC  $GATEWAY                     (.venv/bin/grpcurl -plaintext -import-path proto -proto plaza/ordering/v1/ordering.proto $GATEWAY list)
 Each service's gRPC port answers reflection: .venv/bin/grpcurl -plaintext ${address[${services[0]}]} list
+
+Access: the catalog, registration and sign-in are open; everything else takes a token
+(authorization: Bearer <token>). Customers get theirs by registering or signing in. An admin
+token for the UI's admin sign-in and for curl or grpcurl (valid 12 h; make admin-token for another):
+$(admin_token)
+
 Stop: make stop
 TXT

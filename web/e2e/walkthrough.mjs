@@ -1,11 +1,14 @@
 // The end-to-end walkthrough in real headless Chromium against the whole stack that
 // `make run` starts (Envoy on :8080 in front of the storefront and the four services):
-// a shop admin opens a store with a product, a shopper buys it, sees the order accepted
-// without reloading, pays it, orders more than the stock and sees the rejection, and an
-// admin finds the order's events. Each page is saved as a screenshot in test-output/e2e/.
+// an admin page sends someone not signed in as admin to the admin sign-in, where the admin
+// pastes the token an operator issued; the admin opens a store with a product, a shopper
+// registers (which signs them in), buys it, sees the order accepted without reloading, pays
+// it, orders more than the stock and sees the rejection, and the admin finds the order's
+// events. Each page is saved as a screenshot in test-output/e2e/.
 //
-// Usage: node e2e/walkthrough.mjs   (PLAZA_UI_URL, PLAZA_CHROMIUM and PLAZA_E2E_OUTPUT
-// override the gateway, the browser and the screenshot folder.)
+// Usage: PLAZA_ADMIN_TOKEN=<token> node e2e/walkthrough.mjs   (deploy/local/e2e.sh issues the
+// token; PLAZA_UI_URL, PLAZA_CHROMIUM and PLAZA_E2E_OUTPUT override the gateway, the browser
+// and the screenshot folder.)
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,7 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.PLAZA_UI_URL ?? 'http://127.0.0.1:8080';
 const CHROMIUM = process.env.PLAZA_CHROMIUM ?? '/usr/bin/chromium';
+const ADMIN_TOKEN = process.env.PLAZA_ADMIN_TOKEN ?? '';
 const OUTPUT =
   process.env.PLAZA_E2E_OUTPUT ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'test-output', 'e2e');
 /** How long the saga may take to answer (it takes milliseconds with the demo delays off). */
@@ -75,6 +79,7 @@ async function typeNumber(page, selector, value) {
 }
 
 async function main() {
+  if (!ADMIN_TOKEN) fail('PLAZA_ADMIN_TOKEN is not set: deploy/local/e2e.sh sets it to a fresh admin token');
   await rm(OUTPUT, { recursive: true, force: true });
   await mkdir(OUTPUT, { recursive: true });
   const browser = await chromium.launch({
@@ -112,6 +117,26 @@ async function walkthrough(page) {
     await page.goto(`${BASE}/`);
     await page.getByRole('heading', { name: 'Plaza' }).waitFor();
     await shot(page, 'overview', 'the overview page with the menu');
+  });
+
+  await step('signed out of admin, the menu hides the admin pages and one opens the admin sign-in', async () => {
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Admin sign-in' }).waitFor();
+    if ((await menu.getByRole('link', { name: 'Plaza Admin' }).count()) > 0) fail('the menu shows Plaza Admin');
+    await page.goto(`${BASE}/admin/stores`);
+    await page.waitForURL(
+      (url) => url.pathname === '/admin/sign-in' && url.searchParams.get('redirect') === '/admin/stores',
+    );
+    await page.locator('[data-test="admin-required"]').waitFor();
+    await shot(page, 'admin-sign-in', 'Admin sign-in: opened instead of Plaza Admin, asking for an admin token');
+  });
+
+  await step('the admin pastes the operator-issued token and is back on Plaza Admin', async () => {
+    await page.locator('[data-test="admin-token"]').fill(ADMIN_TOKEN);
+    await page.locator('[data-test="admin-sign-in"]').click();
+    await page.waitForURL(/\/admin\/stores$/);
+    await page.getByRole('heading', { name: 'Plaza Admin' }).waitFor();
+    await expectContains(page.locator('[data-test="menu-admin"]'), 'Admin: ');
   });
 
   await step('a shop admin creates a store and lets it take part in the shop', async () => {
@@ -179,10 +204,11 @@ async function walkthrough(page) {
     );
   });
 
-  await step('the shopper registers, authorizes a payment and places an order for 2', async () => {
+  await step('the shopper registers (and is signed in), authorizes a payment and orders 2', async () => {
     await page.locator('#customer-phone').fill(phone);
     await page.locator('[data-test="register"]').click();
     await expectText(page.locator('[data-test="customer-name"]'), customerName);
+    await page.locator('[data-test="customer-session-until"]').waitFor();
     await typeNumber(page, '#quantity-0', 2);
     await expectText(page.locator('[data-test="basket-total"]'), '€9.00');
     await expectValue(page.locator('#payment-amount'), '€9.00');

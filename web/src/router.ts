@@ -1,6 +1,17 @@
+// The pages. The admin pages (`meta.admin`) open only with a valid admin token; without one
+// the admin sign-in opens instead, and comes back to the page asked for after.
 import { createRouter, createWebHistory } from 'vue-router';
 
+import { useAccount } from './stores/account';
 import HomePage from './views/HomePage.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string;
+    /** Only for a signed-in admin. */
+    admin?: boolean;
+  }
+}
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -10,26 +21,32 @@ export const router = createRouter({
       path: '/admin/stores',
       name: 'stores',
       component: () => import('./views/StoresAdmin.vue'),
-      meta: { title: 'Plaza Admin' },
+      meta: { title: 'Plaza Admin', admin: true },
     },
     {
       path: '/admin/stores/:storeId/products',
       name: 'store-products',
       component: () => import('./views/StoreProducts.vue'),
       props: true,
-      meta: { title: 'Store products' },
+      meta: { title: 'Store products', admin: true },
     },
     {
       path: '/admin/orders',
       name: 'order-admin',
       component: () => import('./views/OrderAdmin.vue'),
-      meta: { title: 'Order Admin' },
+      meta: { title: 'Order Admin', admin: true },
     },
     {
       path: '/admin/customers',
       name: 'customers',
       component: () => import('./views/CustomersAdmin.vue'),
-      meta: { title: 'Customers' },
+      meta: { title: 'Customers', admin: true },
+    },
+    {
+      path: '/admin/sign-in',
+      name: 'admin-sign-in',
+      component: () => import('./views/AdminSignIn.vue'),
+      meta: { title: 'Admin sign-in' },
     },
     {
       path: '/shop',
@@ -67,6 +84,18 @@ export const router = createRouter({
   ],
 });
 
+/** The admin sign-in, coming back to `path` after. */
+export function adminSignIn(path: string) {
+  return { name: 'admin-sign-in', query: { redirect: path } };
+}
+
+router.beforeEach((to) => {
+  const account = useAccount();
+  account.forgetExpired(Date.now());
+  if (to.meta.admin && !account.admin) return adminSignIn(to.fullPath);
+  return true;
+});
+
 router.afterEach((to) => {
-  document.title = `${String(to.meta.title ?? 'Plaza')} · Plaza`;
+  document.title = `${to.meta.title ?? 'Plaza'} · Plaza`;
 });

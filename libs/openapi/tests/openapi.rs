@@ -289,7 +289,7 @@ fn proto_comments_become_descriptions() {
     assert_eq!(operation["summary"], "Register customer");
     let description = operation["description"].as_str().unwrap();
     assert!(
-        description.starts_with("Registers a new customer."),
+        description.starts_with("Registers a new customer and signs them in."),
         "{description}"
     );
     let product = schema(&document, "plaza.inventory.v1.Product");

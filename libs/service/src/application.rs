@@ -4,8 +4,9 @@
 use std::process::ExitCode;
 
 use futures::future::BoxFuture;
+use plaza_auth::Guarded;
 use plaza_events::Stream;
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
 
@@ -33,6 +34,13 @@ pub trait Service: 'static {
         settings: &Self::Settings,
         infrastructure: &Infrastructure,
     ) -> anyhow::Result<Components>;
+
+    /// A command of the binary that needs no connections (customers' `issue-admin-token`),
+    /// run before anything connects, with the arguments after its name; `None` for a name
+    /// the service does not know.
+    fn offline_command(_name: &str, _args: &[String]) -> Option<anyhow::Result<()>> {
+        None
+    }
 
     /// A command of the binary beside `serve` and `migrate` (ordering's
     /// `rebuild-projections`); `None` for a name the service does not know.
@@ -64,8 +72,9 @@ impl std::fmt::Debug for Components {
 }
 
 impl Components {
-    /// Serves `service`, registered under `name` for health checks.
-    pub fn serve<S>(service: S, name: &'static str) -> Self
+    /// Serves `service` behind its access table (see [`Infrastructure::guard`]), registered
+    /// under `name` for health checks.
+    pub fn serve<S>(service: Guarded<S>, name: &'static str) -> Self
     where
         S: tonic::codegen::Service<
                 http::Request<tonic::body::Body>,
@@ -92,10 +101,6 @@ impl Components {
         self
     }
 }
-
-/// For a service with no settings of its own.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct NoSettings {}
 
 /// A service, connected and bound, ready to run.
 #[derive(Debug)]
@@ -141,15 +146,34 @@ impl<S: Service> Application<S> {
 /// the environment.
 pub fn load_settings<S: Service>() -> Result<(ServiceSettings, S::Settings), settings::ConfigError>
 {
+    load_settings_with::<S>(&[])
+}
+
+/// Like [`load_settings`], with `overrides` over every source (see [`settings::load_with`]).
+pub fn load_settings_with<S: Service>(
+    overrides: &[(&str, &str)],
+) -> Result<(ServiceSettings, S::Settings), settings::ConfigError> {
     Ok((
-        settings::load(S::NAME, S::DEFAULT_SETTINGS)?,
-        settings::load(S::NAME, S::DEFAULT_SETTINGS)?,
+        settings::load_with(S::NAME, S::DEFAULT_SETTINGS, overrides)?,
+        settings::load_with(S::NAME, S::DEFAULT_SETTINGS, overrides)?,
     ))
 }
 
 /// The service binary's `main`. Commands: none or `serve` runs the service; `migrate`
 /// applies the migrations and exits; others are the service's own.
 pub fn main<S: Service>() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some((name, rest)) = args.split_first()
+        && let Some(outcome) = S::offline_command(name, rest)
+    {
+        return match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{}: {name}: {error:#}", S::NAME);
+                ExitCode::FAILURE
+            }
+        };
+    }
     crate::run(
         S::NAME,
         S::DEFAULT_SETTINGS,

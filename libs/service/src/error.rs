@@ -16,6 +16,9 @@ pub enum ServiceError {
     /// The request is well-formed but the thing is not in a state that allows it.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The caller could not prove who they are (a wrong sign-in).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A concurrent change won; the caller may retry.
     #[error("{0}")]
     Aborted(String),
@@ -52,6 +55,7 @@ impl From<ServiceError> for Status {
             ServiceError::NotFound(message) => Status::not_found(message),
             ServiceError::AlreadyExists(message) => Status::already_exists(message),
             ServiceError::FailedPrecondition(message) => Status::failed_precondition(message),
+            ServiceError::Unauthenticated(message) => Status::unauthenticated(message),
             ServiceError::Aborted(message) => Status::aborted(message),
             ServiceError::Unavailable(message) => Status::unavailable(message),
             ServiceError::Unexpected(error) => {

@@ -2,10 +2,11 @@
 //! pool, NATS JetStream, and the outbox relay, with readiness (migrations applied, stream
 //! declared) gating health.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_nats::jetstream;
 use futures::future::join_all;
+use plaza_auth::{AccessTable, Guarded, Verifier};
 use plaza_events::{Namespace, Stream};
 use plaza_messaging::{EventConsumer, Handler, Outbox, OutboxRelay, Subscription};
 use sqlx::{PgPool, migrate::Migrator};
@@ -33,6 +34,7 @@ pub struct Infrastructure {
     pub outbox: Outbox,
     migrate: bool,
     stream_replicas: usize,
+    verifier: Arc<Verifier>,
 }
 
 impl Infrastructure {
@@ -40,6 +42,7 @@ impl Infrastructure {
         service: &'static str,
         settings: &ServiceSettings,
     ) -> anyhow::Result<Self> {
+        let verifier = Arc::new(Verifier::load(&settings.auth.jwks_file)?);
         let listener = TcpListener::bind(settings.grpc.listen).await?;
         let client = plaza_messaging::connect(&settings.nats.url, service).await?;
         Ok(Self {
@@ -51,6 +54,7 @@ impl Infrastructure {
             outbox: Outbox::default(),
             migrate: settings.database.migrate,
             stream_replicas: settings.nats.stream_replicas,
+            verifier,
         })
     }
 
@@ -59,6 +63,11 @@ impl Infrastructure {
         self.listener
             .local_addr()
             .map_or(0, |address| address.port())
+    }
+
+    /// `api` behind its access table, checked with the keys of the configured JWKS.
+    pub fn guard<S>(&self, api: S, access: AccessTable) -> Guarded<S> {
+        Guarded::new(api, self.verifier.clone(), access)
     }
 
     /// A worker that consumes `subscription` with `handler` (see [`EventConsumer`]).

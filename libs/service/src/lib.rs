@@ -23,7 +23,9 @@ pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 
-pub use application::{Application, Components, NoSettings, Service, Worker, load_settings, main};
+pub use application::{
+    Application, Components, Service, Worker, load_settings, load_settings_with, main,
+};
 pub use error::ServiceError;
 pub use infrastructure::Infrastructure;
 pub use process::run;

@@ -2,26 +2,37 @@
 //! by `PLAZA_CONFIG` if set, then environment variables `PLAZA_<SERVICE>__<SECTION>__<KEY>`
 //! (for example `PLAZA_CUSTOMERS__DATABASE__URL`).
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 pub use config::ConfigError;
 use serde::{Deserialize, de::DeserializeOwned};
 
 /// Reads settings of type `T` for `service` over the embedded `defaults`.
 pub fn load<T: DeserializeOwned>(service: &str, defaults: &str) -> Result<T, config::ConfigError> {
+    load_with(service, defaults, &[])
+}
+
+/// Like [`load`], with `overrides` (`("auth.jwks_file", path)`) over every other source:
+/// how tests set what a service has no default for.
+pub fn load_with<T: DeserializeOwned>(
+    service: &str,
+    defaults: &str,
+    overrides: &[(&str, &str)],
+) -> Result<T, config::ConfigError> {
     let mut builder = config::Config::builder()
         .add_source(config::File::from_str(defaults, config::FileFormat::Toml));
     if let Ok(path) = std::env::var("PLAZA_CONFIG") {
         builder = builder.add_source(config::File::with_name(&path));
     }
-    builder
-        .add_source(
-            config::Environment::with_prefix(&format!("PLAZA_{}", service.to_uppercase()))
-                .prefix_separator("__")
-                .separator("__"),
-        )
-        .build()?
-        .try_deserialize()
+    builder = builder.add_source(
+        config::Environment::with_prefix(&format!("PLAZA_{}", service.to_uppercase()))
+            .prefix_separator("__")
+            .separator("__"),
+    );
+    for (key, value) in overrides {
+        builder = builder.set_override(*key, *value)?;
+    }
+    builder.build()?.try_deserialize()
 }
 
 /// What every service connects to: its listener, its database, NATS.
@@ -30,6 +41,14 @@ pub struct ServiceSettings {
     pub grpc: GrpcSettings,
     pub database: DatabaseSettings,
     pub nats: NatsSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// The JWKS of the keys whose tokens the service accepts (public; the same file Envoy
+    /// reads). No default: a service without it cannot tell who calls.
+    pub jwks_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@
 //! - [`TestDatabase`]: a fresh database per test, with the roles and schemas of
 //!   `deploy/postgres/init.sql`;
 //! - [`TestNats`]: a unique stream and subject prefix per test;
+//! - [`TestKeys`]: a signing key per test, and tokens for admins, customers and services;
 //! - [`RunningService`]: a service started in-process as `main` would start it;
 //! - [`eventually`] and [`wait_until_serving`]: polling with a deadline instead of sleeping;
 //! - [`assert_invalid_argument`]: the error shape every service promises for bad input;
@@ -15,6 +16,10 @@
 
 // Test support: a setup step that fails is the test failing, with the reason.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod auth;
+
+pub use auth::{Authorized, TestKeys};
 
 use std::{
     future::Future,
@@ -28,7 +33,7 @@ use async_nats::jetstream::{
 };
 use futures::TryStreamExt;
 use plaza_events::{Envelope, Event, Namespace, Stream};
-use plaza_service::{Application, Service, load_settings, settings::ServiceSettings};
+use plaza_service::{Application, Service, load_settings_with, settings::ServiceSettings};
 use sqlx::{Connection, PgConnection};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -138,6 +143,7 @@ impl TestNats {
 pub struct TestEnvironment {
     pub database: TestDatabase,
     pub nats: TestNats,
+    pub keys: TestKeys,
 }
 
 impl TestEnvironment {
@@ -145,6 +151,7 @@ impl TestEnvironment {
         Ok(Self {
             database: TestDatabase::create().await?,
             nats: TestNats::create().await?,
+            keys: TestKeys::create()?,
         })
     }
 
@@ -320,7 +327,12 @@ impl RunningService {
         configure: impl FnOnce(&mut S::Settings),
     ) -> anyhow::Result<Self> {
         let environment = environment.into();
-        let (mut common, mut settings) = load_settings::<S>()?;
+        let keys = environment.keys.settings();
+        let overrides: Vec<(&str, &str)> = keys
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .collect();
+        let (mut common, mut settings) = load_settings_with::<S>(&overrides)?;
         environment.configure(&format!("plaza_{}", S::NAME), &mut common);
         configure(&mut settings);
         let application = Application::<S>::build(&common, settings).await?;
@@ -334,6 +346,19 @@ impl RunningService {
             shutdown,
             running,
         })
+    }
+
+    /// The service's channel, with an admin's token on every call.
+    pub fn as_admin(&self) -> Authorized {
+        TestKeys::authorized(self.channel.clone(), &self.environment.keys.admin_token())
+    }
+
+    /// The service's channel, with customer `customer`'s token on every call.
+    pub fn as_customer(&self, customer: Uuid) -> Authorized {
+        TestKeys::authorized(
+            self.channel.clone(),
+            &self.environment.keys.customer_token(customer),
+        )
     }
 
     /// Stops the service as SIGTERM would, checks that it stopped cleanly, and hands back its

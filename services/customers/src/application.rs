@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     adapters::postgres,
-    domain::{Customer, Registration},
+    domain::{Customer, Registration, SignIn},
 };
 
 #[derive(Debug, Clone)]
@@ -43,6 +43,19 @@ impl Customers {
             .await?;
         tracing::info!(customer_id = %customer.id, "customer registered");
         Ok(customer)
+    }
+
+    /// The customer signing in, if the id and phone are theirs. A wrong pair is refused the
+    /// same way whichever half is wrong, so it tells no one which ids exist.
+    pub async fn sign_in(&self, sign_in: SignIn) -> Result<Customer, ServiceError> {
+        postgres::find(&self.pool, sign_in.customer_id())
+            .await?
+            .filter(|customer| sign_in.matches(customer))
+            .ok_or_else(|| {
+                ServiceError::Unauthenticated(
+                    "no customer has this customer_id and phone".to_owned(),
+                )
+            })
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Customer, ServiceError> {

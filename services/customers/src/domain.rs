@@ -1,7 +1,7 @@
 //! What a customer is, and what a valid registration is. Pure: no I/O.
 
 use chrono::{DateTime, Utc};
-use plaza_domain::{FieldError, required_text};
+use plaza_domain::{FieldError, parse_id, required_text};
 use uuid::Uuid;
 
 const NAME_MAX_CHARS: usize = 100;
@@ -39,6 +39,32 @@ impl Registration {
     /// The normalised phone number: digits, with a leading `+` when one was given.
     pub fn phone(&self) -> &str {
         &self.phone
+    }
+}
+
+/// A well-formed request to sign in again: built only by [`SignIn::parse`]. Whether it
+/// names a customer is for the database to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    customer_id: Uuid,
+    phone: String,
+}
+
+impl SignIn {
+    pub fn parse(customer_id: &str, phone: &str) -> Result<Self, FieldError> {
+        Ok(Self {
+            customer_id: parse_id("customer_id", customer_id)?,
+            phone: parse_phone(phone)?,
+        })
+    }
+
+    pub fn customer_id(&self) -> Uuid {
+        self.customer_id
+    }
+
+    /// Whether `customer` is the one signing in: the phone, written any way, is theirs.
+    pub fn matches(&self, customer: &Customer) -> bool {
+        customer.id == self.customer_id && customer.phone == self.phone
     }
 }
 
@@ -121,5 +147,38 @@ mod tests {
             field_of(Registration::parse("Ana", &"1".repeat(33))),
             "phone"
         );
+    }
+
+    #[test]
+    fn signing_in_takes_the_phone_written_any_way() {
+        let customer = Customer {
+            id: Uuid::now_v7(),
+            name: "Ana".to_owned(),
+            phone: "+346000000".to_owned(),
+            registered_at: Utc::now(),
+        };
+        let id = customer.id.to_string();
+        assert!(
+            SignIn::parse(&id, "+34 600 00 00")
+                .unwrap()
+                .matches(&customer)
+        );
+        assert!(
+            !SignIn::parse(&id, "+34 600 00 01")
+                .unwrap()
+                .matches(&customer)
+        );
+        let stranger = SignIn::parse(&Uuid::now_v7().to_string(), "+346000000").unwrap();
+        assert!(!stranger.matches(&customer));
+    }
+
+    #[test]
+    fn signing_in_needs_a_customer_id_and_a_phone() {
+        assert_eq!(
+            SignIn::parse("ana", "600000000").unwrap_err().field,
+            "customer_id"
+        );
+        let id = Uuid::now_v7().to_string();
+        assert_eq!(SignIn::parse(&id, "").unwrap_err().field, "phone");
     }
 }

@@ -5,7 +5,8 @@
 //! - `domain`: what valid stores and products are (pure);
 //! - `application`: the use cases, each one transaction with its event;
 //! - `saga`: inventory's part in the order saga (reserve, release, commit);
-//! - `adapters::grpc`: the `InventoryService` API; `adapters::postgres`: the tables.
+//! - `adapters::grpc`: the `InventoryService` API and who may call it; `adapters::postgres`:
+//!   the tables.
 
 mod adapters;
 mod application;
@@ -18,7 +19,11 @@ use plaza_proto::inventory::v1::inventory_service_server::{InventoryServiceServe
 use plaza_service::{Components, Infrastructure, settings::ParticipantSettings};
 use sqlx::migrate::Migrator;
 
-use crate::{adapters::grpc::InventoryApi, application::Inventory, saga::OrderEvents};
+use crate::{
+    adapters::grpc::{self, InventoryApi},
+    application::Inventory,
+    saga::OrderEvents,
+};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
@@ -52,7 +57,10 @@ impl plaza_service::Service for Service {
             confirm_delay: settings.saga.confirm_delay,
         };
         Ok(Components::serve(
-            InventoryServiceServer::new(InventoryApi::new(inventory)),
+            infrastructure.guard(
+                InventoryServiceServer::new(InventoryApi::new(inventory)),
+                grpc::access,
+            ),
             SERVICE_NAME,
         )
         .with_worker(infrastructure.consumer(ORDERS, order_events)))

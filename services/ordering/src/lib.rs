@@ -23,7 +23,11 @@ use sqlx::migrate::Migrator;
 
 pub use crate::adapters::upstream::UpstreamSettings;
 use crate::{
-    adapters::{grpc::OrderingApi, postgres, upstream::Upstream},
+    adapters::{
+        grpc::{self, OrderingApi},
+        postgres,
+        upstream::Upstream,
+    },
     application::Orders,
     saga::{INVENTORY, PAYMENTS, PaymentAnswers, StockAnswers},
 };
@@ -33,6 +37,14 @@ static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub upstream: UpstreamSettings,
+    pub auth: CallerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CallerSettings {
+    /// The token ordering calls customers, inventory and payments with (a secret, from
+    /// `customers issue-service-token ordering`).
+    pub service_token: String,
 }
 
 /// The ordering service, as `plaza-service` runs it.
@@ -53,16 +65,18 @@ impl plaza_service::Service for Service {
         settings: &Settings,
         infrastructure: &Infrastructure,
     ) -> anyhow::Result<Components> {
-        let upstream = Upstream::connect(&settings.upstream)?;
+        let upstream = Upstream::connect(&settings.upstream, &settings.auth.service_token)?;
         let orders = Orders::new(
             infrastructure.pool.clone(),
             infrastructure.outbox.clone(),
             upstream,
         );
         let api = OrderingServiceServer::new(OrderingApi::new(orders));
-        Ok(Components::serve(api, SERVICE_NAME)
-            .with_worker(infrastructure.consumer(PAYMENTS, PaymentAnswers))
-            .with_worker(infrastructure.consumer(INVENTORY, StockAnswers)))
+        Ok(
+            Components::serve(infrastructure.guard(api, grpc::access), SERVICE_NAME)
+                .with_worker(infrastructure.consumer(PAYMENTS, PaymentAnswers))
+                .with_worker(infrastructure.consumer(INVENTORY, StockAnswers)),
+        )
     }
 
     /// `ordering rebuild-projections`: rebuilds the read model from the event store.

@@ -5,7 +5,8 @@
 //! - `domain`: payments and the rules of their life (pure);
 //! - `application`: the use cases, each one transaction with its event;
 //! - `saga`: payments' part in the order saga (confirm, reject, void);
-//! - `adapters::grpc`: the `PaymentsService` API; `adapters::postgres`: the `payments` table.
+//! - `adapters::grpc`: the `PaymentsService` API and who may call it; `adapters::postgres`:
+//!   the `payments` table.
 
 mod adapters;
 mod application;
@@ -18,7 +19,11 @@ use plaza_proto::payments::v1::payments_service_server::{PaymentsServiceServer, 
 use plaza_service::{Components, Infrastructure, settings::ParticipantSettings};
 use sqlx::migrate::Migrator;
 
-use crate::{adapters::grpc::PaymentsApi, application::Payments, saga::OrderEvents};
+use crate::{
+    adapters::grpc::{self, PaymentsApi},
+    application::Payments,
+    saga::OrderEvents,
+};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
@@ -52,7 +57,10 @@ impl plaza_service::Service for Service {
             confirm_delay: settings.saga.confirm_delay,
         };
         Ok(Components::serve(
-            PaymentsServiceServer::new(PaymentsApi::new(payments)),
+            infrastructure.guard(
+                PaymentsServiceServer::new(PaymentsApi::new(payments)),
+                grpc::access,
+            ),
             SERVICE_NAME,
         )
         .with_worker(infrastructure.consumer(ORDERS, order_events)))

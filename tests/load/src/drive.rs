@@ -1,7 +1,8 @@
 //! Placing orders: at a fixed arrival rate (open loop: a request leaves on schedule whether or
 //! not the earlier ones were answered, so a slow stack cannot slow the load down and hide its
 //! own latency) or as fast as the stack answers (closed loop, a number of workers); and, for
-//! the chaos run, the order calls retried across faults (see [`OrderingInstances`]).
+//! the chaos run, the order calls retried across faults (see [`OrderingInstances`]). Every
+//! call carries the credential of the customer whose order it is.
 
 use std::{
     sync::{
@@ -19,7 +20,7 @@ use serde_json::json;
 use tonic::{Code, Status, transport::Channel};
 use uuid::Uuid;
 
-use crate::shop::Ticket;
+use crate::{access::Credential, shop::Ticket};
 
 /// How orders reach ordering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,21 +66,22 @@ impl OrderClient {
         }
     }
 
-    /// Places the ticket's order (one unit); the order id, or what went wrong.
+    /// Places the ticket's order (one unit) as its customer; the order id, or what went wrong.
     pub async fn create(&self, via: Via, ticket: &Ticket) -> Result<Uuid, String> {
+        let customer = &ticket.customer;
         let id = match via {
             Via::Grpc => {
                 self.grpc
                     .clone()
-                    .create_order(CreateOrderRequest {
-                        customer_id: ticket.customer_id.clone(),
+                    .create_order(customer.credential.request(CreateOrderRequest {
+                        customer_id: customer.id.clone(),
                         payment_id: ticket.payment_id.clone(),
                         items: vec![Item {
                             product_id: ticket.product_id.clone(),
                             quantity: 1,
                         }],
                         request_id: String::new(),
-                    })
+                    }))
                     .await
                     .map_err(|status| format!("{:?}: {}", status.code(), status.message()))?
                     .into_inner()
@@ -89,8 +91,9 @@ impl OrderClient {
                 let response = self
                     .http
                     .post(&self.orders_url)
+                    .header(reqwest::header::AUTHORIZATION, customer.credential.header())
                     .json(&json!({
-                        "customerId": ticket.customer_id,
+                        "customerId": customer.id,
                         "paymentId": ticket.payment_id,
                         "items": [{"productId": ticket.product_id, "quantity": 1}],
                     }))
@@ -359,16 +362,19 @@ where
     }
 }
 
-fn with_timeout<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
+/// `message` as one attempt: with `credential` and the attempt timeout.
+fn attempt<T>(credential: &Credential, message: T) -> tonic::Request<T> {
+    let mut request = credential.request(message);
     request.set_timeout(ATTEMPT_TIMEOUT);
     request
 }
 
-/// CreateOrder, retried until `deadline`; `request.request_id` must be set, so that a retry
-/// after a lost answer returns the order the lost attempt placed.
+/// CreateOrder as the customer `credential` names, retried until `deadline`;
+/// `request.request_id` must be set, so that a retry after a lost answer returns the order the
+/// lost attempt placed.
 pub async fn create_order(
     instances: &OrderingInstances,
+    credential: &Credential,
     request: CreateOrderRequest,
     deadline: Instant,
 ) -> Retried<OrderMessage> {
@@ -377,61 +383,79 @@ pub async fn create_order(
         "a retried CreateOrder needs a request_id"
     );
     retrying(instances, deadline, |mut client| {
-        let request = request.clone();
-        async move { client.create_order(with_timeout(request)).await }
+        let request = attempt(credential, request.clone());
+        async move { client.create_order(request).await }
     })
     .await
 }
 
-/// GetOrder, retried until `deadline`.
+/// GetOrder as the order's customer (or an admin), retried until `deadline`.
 pub async fn get_order(
     instances: &OrderingInstances,
+    credential: &Credential,
     id: Uuid,
     deadline: Instant,
 ) -> Retried<OrderMessage> {
-    retrying(instances, deadline, |mut client| async move {
-        client
-            .get_order(with_timeout(GetOrderRequest { id: id.to_string() }))
-            .await
+    retrying(instances, deadline, |mut client| {
+        let request = attempt(credential, GetOrderRequest { id: id.to_string() });
+        async move { client.get_order(request).await }
     })
     .await
 }
 
-/// PayOrder, retried until `deadline`. When an attempt failed in a way that may hide its
-/// success and a later one is refused (FAILED_PRECONDITION: the order is no longer
-/// ACCEPTED), the order is read back: DELIVERED means the earlier attempt paid it.
+/// PayOrder as the order's customer (or an admin), retried until `deadline`. When an attempt
+/// failed in a way that may hide its success and a later one is refused (FAILED_PRECONDITION:
+/// the order is no longer ACCEPTED), the order is read back: DELIVERED means the earlier
+/// attempt paid it.
 pub async fn pay_order(
     instances: &OrderingInstances,
+    credential: &Credential,
     id: Uuid,
     deadline: Instant,
 ) -> Retried<OrderMessage> {
-    let paid = retrying(instances, deadline, |mut client| async move {
-        client
-            .pay_order(with_timeout(PayOrderRequest { id: id.to_string() }))
-            .await
+    let paid = retrying(instances, deadline, |mut client| {
+        let request = attempt(credential, PayOrderRequest { id: id.to_string() });
+        async move { client.pay_order(request).await }
     })
     .await;
-    settle_by_reading_back(instances, id, deadline, paid, OrderStatus::Delivered).await
+    settle_by_reading_back(
+        instances,
+        credential,
+        id,
+        deadline,
+        paid,
+        OrderStatus::Delivered,
+    )
+    .await
 }
 
-/// CancelOrder, retried until `deadline`, read back like [`pay_order`]: CANCELLED means an
-/// earlier attempt cancelled it.
+/// CancelOrder as the order's customer (or an admin), retried until `deadline`, read back like
+/// [`pay_order`]: CANCELLED means an earlier attempt cancelled it.
 pub async fn cancel_order(
     instances: &OrderingInstances,
+    credential: &Credential,
     id: Uuid,
     deadline: Instant,
 ) -> Retried<OrderMessage> {
-    let cancelled = retrying(instances, deadline, |mut client| async move {
-        client
-            .cancel_order(with_timeout(CancelOrderRequest { id: id.to_string() }))
-            .await
+    let cancelled = retrying(instances, deadline, |mut client| {
+        let request = attempt(credential, CancelOrderRequest { id: id.to_string() });
+        async move { client.cancel_order(request).await }
     })
     .await;
-    settle_by_reading_back(instances, id, deadline, cancelled, OrderStatus::Cancelled).await
+    settle_by_reading_back(
+        instances,
+        credential,
+        id,
+        deadline,
+        cancelled,
+        OrderStatus::Cancelled,
+    )
+    .await
 }
 
 async fn settle_by_reading_back(
     instances: &OrderingInstances,
+    credential: &Credential,
     id: Uuid,
     deadline: Instant,
     mut call: Retried<OrderMessage>,
@@ -440,7 +464,7 @@ async fn settle_by_reading_back(
     let refused_after_a_retry = matches!(&call.result, Err(error) if error.code == Code::FailedPrecondition)
         && !call.retried.is_empty();
     if refused_after_a_retry {
-        let read = get_order(instances, id, deadline).await;
+        let read = get_order(instances, credential, id, deadline).await;
         if let Ok(order) = read.result
             && order.status == wanted as i32
         {

@@ -183,6 +183,7 @@ pub async fn captured_events_since(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderState {
     pub id: Uuid,
+    pub customer_id: Uuid,
     pub request_id: Option<String>,
     pub status: String,
     pub payment_status: String,
@@ -253,7 +254,7 @@ impl OrderState {
 /// Every order placed by `customers`, with what inventory and payments hold for it.
 pub async fn orders_of(pool: &PgPool, customers: &[Uuid]) -> anyhow::Result<Vec<OrderState>> {
     Ok(sqlx::query_as(
-        "SELECT o.id, o.request_id, o.status, o.payment_status, o.stock_status, \
+        "SELECT o.id, o.customer_id, o.request_id, o.status, o.payment_status, o.stock_status, \
                 o.reject_reason, o.version, s.status AS inventory, p.status AS payment, \
                 (c.order_id IS NOT NULL) AS payments_closed \
          FROM ordering.orders o \
@@ -958,6 +959,7 @@ mod tests {
     fn state(status: &str, payment: &str, stock: &str) -> OrderState {
         OrderState {
             id: Uuid::nil(),
+            customer_id: Uuid::nil(),
             request_id: None,
             status: status.to_owned(),
             payment_status: payment.to_owned(),

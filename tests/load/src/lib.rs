@@ -1,6 +1,9 @@
 //! Plaza under load and faults, against the stack `make run` starts (Envoy on :8080, the four
 //! services on their fixed ports, Postgres and NATS of the machine):
 //!
+//! - [`access`] holds who the tools call as: an admin, by a token minted with the stack's
+//!   signing key, for the set-up; each customer, by their own session's token, for their
+//!   payments and orders;
 //! - [`shop`] opens a bench store with products, registers customers and authorizes one
 //!   payment per order to come (a payment pays for one order);
 //! - [`drive`] places orders at a fixed arrival rate or as fast as the stack answers, over
@@ -17,6 +20,7 @@
 //!
 //! The binaries are `plaza-bench` (`make bench`) and `plaza-chaos` (`make chaos`).
 
+pub mod access;
 pub mod drive;
 pub mod faults;
 pub mod invariants;

@@ -1,6 +1,7 @@
 //! The shop a load run buys from: one participating store with products that never run out
 //! (the bench), or with a stock of their own that runs out (the chaos run), customers, and one
-//! authorized payment per order to come (a payment pays for one order).
+//! authorized payment per order to come (a payment pays for one order). The store is opened
+//! with the admin's credential; each payment is authorized with its customer's.
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt, stream};
@@ -14,12 +15,19 @@ use plaza_proto::{
 };
 use tonic::transport::Channel;
 
-use crate::stack::Stack;
+use crate::{access::Credential, stack::Stack};
+
+/// A customer registered for the run, with the credential their session gave them.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub credential: Credential,
+}
 
 /// What one order needs: who buys, with which payment, which product (one unit).
 #[derive(Debug, Clone)]
 pub struct Ticket {
-    pub customer_id: String,
+    pub customer: Customer,
     pub payment_id: String,
     pub product_id: String,
 }
@@ -43,11 +51,12 @@ pub async fn connect(address: &str) -> anyhow::Result<Channel> {
         .with_context(|| format!("cannot connect to {address}: is the stack running (make run)?"))
 }
 
-/// Opens the store and its products, registers the customers, and authorizes `orders`
-/// payments, each covering one unit of the product its ticket names. `label` keeps the names
-/// (and phone numbers) of this run apart from earlier ones.
+/// Opens the store and its products (as `admin`), registers the customers, and authorizes
+/// `orders` payments, each covering one unit of the product its ticket names. `label` keeps
+/// the names (and phone numbers) of this run apart from earlier ones.
 pub async fn prepare(
     stack: &Stack,
+    admin: &Credential,
     label: &str,
     size: ShopSize,
     orders: usize,
@@ -59,24 +68,24 @@ pub async fn prepare(
     let catalog: Vec<(i64, i32)> = (0..size.products)
         .map(|index| (100 + 37 * index as i64, STOCK))
         .collect();
-    let (_, products) = open_store(stack, "Bench", label, &catalog).await?;
+    let (_, products) = open_store(stack, admin, "Bench", label, &catalog).await?;
     let customers = CustomersServiceClient::new(connect(&stack.customers).await?);
-    let customer_ids = register_customers(&customers, label, "Bench customer", size.customers)
+    let customers = register_customers(&customers, label, "Bench customer", size.customers)
         .await
         .context("registering the bench customers")?;
 
-    let tickets: Vec<(String, &StockedProduct)> = (0..orders)
+    let tickets: Vec<(&Customer, &StockedProduct)> = (0..orders)
         .map(|index| {
             (
-                customer_ids[index % customer_ids.len()].clone(),
+                &customers[index % customers.len()],
                 &products[index % products.len()],
             )
         })
         .collect();
     let requests: Vec<PaymentRequest> = tickets
         .iter()
-        .map(|(customer_id, product)| PaymentRequest {
-            customer_id: customer_id.clone(),
+        .map(|(customer, product)| PaymentRequest {
+            customer: (*customer).clone(),
             amount_cents: product.price_cents,
             request_id: String::new(),
         })
@@ -85,8 +94,8 @@ pub async fn prepare(
     Ok(tickets
         .into_iter()
         .zip(payment_ids)
-        .map(|((customer_id, product), payment_id)| Ticket {
-            customer_id,
+        .map(|((customer, product), payment_id)| Ticket {
+            customer: customer.clone(),
             payment_id,
             product_id: product.id.clone(),
         })
@@ -94,36 +103,37 @@ pub async fn prepare(
 }
 
 /// Opens a participating store named `{kind} store {label}` with one product per entry of
-/// `catalog` (price in cents, stock).
+/// `catalog` (price in cents, stock), as `admin`.
 async fn open_store(
     stack: &Stack,
+    admin: &Credential,
     kind: &str,
     label: &str,
     catalog: &[(i64, i32)],
 ) -> anyhow::Result<(String, Vec<StockedProduct>)> {
     let mut inventory = InventoryServiceClient::new(connect(&stack.inventory).await?);
     let store = inventory
-        .create_store(CreateStoreRequest {
+        .create_store(admin.request(CreateStoreRequest {
             name: format!("{kind} store {label}"),
             location: "Loopback".to_owned(),
-        })
+        }))
         .await?
         .into_inner();
     inventory
-        .enable_participation(EnableParticipationRequest {
+        .enable_participation(admin.request(EnableParticipationRequest {
             id: store.id.clone(),
-        })
+        }))
         .await?;
     let mut products = Vec::with_capacity(catalog.len());
     for (index, &(price_cents, stock)) in catalog.iter().enumerate() {
         let product = inventory
-            .add_product(AddProductRequest {
+            .add_product(admin.request(AddProductRequest {
                 store_id: store.id.clone(),
                 name: format!("{kind} product {index}"),
                 description: String::new(),
                 price_cents,
                 stock,
-            })
+            }))
             .await?
             .into_inner();
         products.push(StockedProduct {
@@ -135,14 +145,14 @@ async fn open_store(
     Ok((store.id, products))
 }
 
-/// Registers `count` customers named `{name} {index}`; `label` keeps their phone numbers apart
-/// from earlier runs'.
+/// Registers `count` customers named `{name} {index}`, each with the credential of the
+/// session registration opens; `label` keeps their phone numbers apart from earlier runs'.
 async fn register_customers(
     customers: &CustomersServiceClient<Channel>,
     label: &str,
     name: &str,
     count: usize,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Vec<Customer>> {
     stream::iter(0..count)
         .map(|index| {
             let mut customers = customers.clone();
@@ -150,11 +160,17 @@ async fn register_customers(
             let phone = format!("+99 {label} {index:06}");
             let name = format!("{name} {index}");
             async move {
-                let customer = customers
+                let session = customers
                     .register_customer(RegisterCustomerRequest { name, phone })
                     .await?
                     .into_inner();
-                anyhow::Ok(customer.id)
+                let customer = session
+                    .customer
+                    .context("a registration's session without its customer")?;
+                anyhow::Ok(Customer {
+                    id: customer.id,
+                    credential: Credential::new(&session.access_token)?,
+                })
             }
         })
         .buffered(SETUP_CONCURRENCY)
@@ -175,14 +191,15 @@ pub struct StockedProduct {
 pub struct StockedShop {
     pub store_id: String,
     pub products: Vec<StockedProduct>,
-    pub customer_ids: Vec<String>,
+    pub customers: Vec<Customer>,
 }
 
-/// Opens a participating store with one product per entry of `stocks` (that many units
-/// each, prices differing), and registers `customers` customers. `label` keeps the names and
-/// phone numbers of this run apart from earlier ones.
+/// Opens a participating store (as `admin`) with one product per entry of `stocks` (that many
+/// units each, prices differing), and registers `customers` customers. `label` keeps the
+/// names and phone numbers of this run apart from earlier ones.
 pub async fn open_stocked_shop(
     stack: &Stack,
+    admin: &Credential,
     label: &str,
     stocks: &[i32],
     customers: usize,
@@ -196,27 +213,29 @@ pub async fn open_stocked_shop(
         .enumerate()
         .map(|(index, &stock)| (250 + 111 * index as i64, stock))
         .collect();
-    let (store_id, products) = open_store(stack, "Chaos", label, &catalog).await?;
+    let (store_id, products) = open_store(stack, admin, "Chaos", label, &catalog).await?;
     let customers_client = CustomersServiceClient::new(connect(&stack.customers).await?);
-    let customer_ids = register_customers(&customers_client, label, "Chaos customer", customers)
+    let customers = register_customers(&customers_client, label, "Chaos customer", customers)
         .await
         .context("registering the chaos customers")?;
     Ok(StockedShop {
         store_id,
         products,
-        customer_ids,
+        customers,
     })
 }
 
-/// A payment to authorize; the request id makes a repeated authorization the same payment.
+/// A payment to authorize, by the customer who pays; the request id makes a repeated
+/// authorization the same payment.
 #[derive(Debug, Clone)]
 pub struct PaymentRequest {
-    pub customer_id: String,
+    pub customer: Customer,
     pub amount_cents: i64,
     pub request_id: String,
 }
 
-/// Authorizes the payments, in the order given; their ids.
+/// Authorizes the payments, in the order given, each with its customer's credential; their
+/// ids.
 pub async fn authorize_payments(
     stack: &Stack,
     requests: &[PaymentRequest],
@@ -227,11 +246,13 @@ pub async fn authorize_payments(
             let mut payments = payments.clone();
             async move {
                 let payment = payments
-                    .authorize_payment(AuthorizePaymentRequest {
-                        customer_id: request.customer_id.clone(),
-                        amount_cents: request.amount_cents,
-                        request_id: request.request_id.clone(),
-                    })
+                    .authorize_payment(request.customer.credential.request(
+                        AuthorizePaymentRequest {
+                            customer_id: request.customer.id.clone(),
+                            amount_cents: request.amount_cents,
+                            request_id: request.request_id.clone(),
+                        },
+                    ))
                     .await?
                     .into_inner();
                 anyhow::Ok(payment.id)

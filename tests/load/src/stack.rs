@@ -17,10 +17,21 @@ pub struct Stack {
     pub nats: String,
     /// `.run/` of the checkout: the pid files of the processes `make run` started.
     pub run_dir: PathBuf,
+    /// `.run/keys/`: the stack's development signing key, its JWKS and ordering's service
+    /// token, as `make run` made them.
+    pub keys_dir: PathBuf,
+    /// The key the run's admin token is signed with: `PLAZA_SIGNING_KEY_FILE`, or
+    /// `signing-key.pem` in [`keys_dir`](Self::keys_dir).
+    pub signing_key: PathBuf,
 }
 
 impl Stack {
     pub fn local(root: &Path) -> Self {
+        let run_dir = root.join(".run");
+        let keys_dir = run_dir.join("keys");
+        let signing_key = std::env::var_os("PLAZA_SIGNING_KEY_FILE")
+            .filter(|path| !path.is_empty())
+            .map_or_else(|| keys_dir.join("signing-key.pem"), |path| root.join(path));
         Self {
             gateway: "http://127.0.0.1:8080".to_owned(),
             customers: "http://127.0.0.1:50051".to_owned(),
@@ -28,7 +39,9 @@ impl Stack {
             payments: "http://127.0.0.1:50053".to_owned(),
             ordering: "http://127.0.0.1:50054".to_owned(),
             nats: "nats://127.0.0.1:4222".to_owned(),
-            run_dir: root.join(".run"),
+            run_dir,
+            keys_dir,
+            signing_key,
         }
     }
 }

@@ -1,12 +1,21 @@
 // The one way the UI talks to Plaza: the REST API that Envoy transcodes to gRPC, on the page's
 // own origin. Request and response types come from `schema.d.ts`, which `npm run api`
 // generates from the OpenAPI document that is itself generated from the protos.
-import createClient from 'openapi-fetch';
+//
+// Three clients, one per caller: `publicApi` carries no token (the catalog, registering,
+// signing in), `customerApi` the token of the customer signed in at checkout (the shopper's
+// pages), `adminApi` the admin token (the admin pages). A 401 to a call that carried a token
+// ends that token's session in the account store.
+import createClient, { type Middleware } from 'openapi-fetch';
+
+import { type Caller, endsSession, tokenFor } from '@/access';
+import { useAccount } from '@/stores/account';
 
 import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 export type Customer = Schemas['plaza.customers.v1.Customer'];
+export type Session = Schemas['plaza.customers.v1.Session'];
 export type Store = Schemas['plaza.inventory.v1.Store'];
 export type Product = Schemas['plaza.inventory.v1.Product'];
 export type CatalogProduct = Schemas['plaza.inventory.v1.CatalogProduct'];
@@ -17,9 +26,40 @@ export type OrderEvent = Schemas['plaza.ordering.v1.OrderEvent'];
 export type SortOrder = Schemas['plaza.ordering.v1.SortOrder'];
 type Status = Schemas['google.rpc.Status'];
 
-export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '' });
+const baseUrl = globalThis.location?.origin ?? '';
+
+/** Sends the caller's token, and ends the caller's session when Plaza refuses that token. */
+function signedAs(caller: Caller): Middleware {
+  return {
+    onRequest({ request }) {
+      const token = tokenFor(caller, useAccount());
+      if (token) request.headers.set('Authorization', `Bearer ${token}`);
+      return request;
+    },
+    onResponse({ request, response }) {
+      const sent = request.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
+      const account = useAccount();
+      if (endsSession(response.status, sent, tokenFor(caller, account))) account.tokenRefused(caller);
+    },
+  };
+}
+
+function clientOf(caller: Caller) {
+  const client = createClient<paths>({ baseUrl });
+  client.use(signedAs(caller));
+  return client;
+}
+
+/** The calls anyone may make: the catalog, registering and signing in. */
+export const publicApi = createClient<paths>({ baseUrl });
+/** The shopper's calls, as the customer signed in at checkout. */
+export const customerApi = clientOf('customer');
+/** The admin pages' calls, with the admin token. */
+export const adminApi = clientOf('admin');
 
 const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
+/** The gateway's answer when a client signs in or registers too often. */
+const TOO_MANY_REQUESTS = 429;
 
 /**
  * A request Plaza refused or could not answer. `message` is for people; `fieldErrors` maps a
@@ -39,6 +79,9 @@ export class ApiError extends Error {
 
   /** The body Envoy sends for an error (`google.rpc.Status` as JSON), or whatever came. */
   static fromResponse(httpStatus: number, body: unknown): ApiError {
+    if (httpStatus === TOO_MANY_REQUESTS) {
+      return new ApiError('Too many attempts: wait a moment, then try again.', httpStatus);
+    }
     const status = (typeof body === 'object' && body !== null ? body : {}) as Status;
     const fieldErrors: Record<string, string> = {};
     for (const detail of status.details ?? []) {
@@ -56,6 +99,11 @@ export class ApiError extends Error {
 
   get notFound(): boolean {
     return this.httpStatus === 404;
+  }
+
+  /** No token, or one Plaza does not accept (expired, not its own); or, signing in, a wrong id and phone. */
+  get unauthenticated(): boolean {
+    return this.httpStatus === 401;
   }
 }
 

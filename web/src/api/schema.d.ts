@@ -33,13 +33,13 @@ export interface paths {
         };
         /**
          * List customers
-         * @description Lists customers, oldest first, one page at a time.
+         * @description Lists customers, oldest first, one page at a time. Admins only.
          */
         get: operations["plaza.customers.v1.CustomersService.ListCustomers"];
         put?: never;
         /**
          * Register customer
-         * @description Registers a new customer.
+         * @description Registers a new customer and signs them in.
          *     Errors: INVALID_ARGUMENT naming `name` or `phone`; ALREADY_EXISTS when the phone is
          *     already registered.
          */
@@ -64,6 +64,28 @@ export interface paths {
         get: operations["plaza.customers.v1.CustomersService.GetCustomer"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers:signIn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in
+         * @description Signs a registered customer in again with their id and phone.
+         *     Errors: INVALID_ARGUMENT naming `customer_id` or `phone`; UNAUTHENTICATED when no
+         *     customer has this id and phone.
+         */
+        post: operations["plaza.customers.v1.CustomersService.SignIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -464,6 +486,26 @@ export interface components {
              */
             phone?: string;
         };
+        /** @description A signed-in customer: who they are and the token that proves it. */
+        "plaza.customers.v1.Session": {
+            /**
+             * @description A signed JWT (EdDSA) with the customer's id as subject; send it as `authorization:
+             *     Bearer <access_token>`.
+             */
+            accessToken?: string;
+            customer?: components["schemas"]["plaza.customers.v1.Customer"];
+            /**
+             * Format: date-time
+             * @description When the token stops being accepted; sign in again after.
+             */
+            expireTime?: string;
+        };
+        "plaza.customers.v1.SignInRequest": {
+            /** @description Required; the customer's id (a UUID). */
+            customerId?: string;
+            /** @description Required; the phone the customer registered with. */
+            phone?: string;
+        };
         "plaza.inventory.v1.BatchGetProductsResponse": {
             /** @description The asked-for ids that name no product. */
             missingIds?: string[];
@@ -838,7 +880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["plaza.customers.v1.Customer"];
+                    "application/json": components["schemas"]["plaza.customers.v1.Session"];
                 };
             };
             /** @description INVALID_ARGUMENT (the message names the field), FAILED_PRECONDITION or OUT_OF_RANGE; or a request Envoy could not read: malformed JSON, a wrong type, an unknown query parameter */
@@ -898,6 +940,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["plaza.customers.v1.Customer"];
+                };
+            };
+            /** @description INVALID_ARGUMENT (the message names the field), FAILED_PRECONDITION or OUT_OF_RANGE; or a request Envoy could not read: malformed JSON, a wrong type, an unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+            /** @description ALREADY_EXISTS or ABORTED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+            /** @description Any other gRPC status, under the HTTP status Envoy maps it to */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    "plaza.customers.v1.CustomersService.SignIn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["plaza.customers.v1.SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["plaza.customers.v1.Session"];
                 };
             };
             /** @description INVALID_ARGUMENT (the message names the field), FAILED_PRECONDITION or OUT_OF_RANGE; or a request Envoy could not read: malformed JSON, a wrong type, an unknown query parameter */

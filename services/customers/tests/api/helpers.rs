@@ -2,13 +2,13 @@ use std::sync::Arc;
 
 use customers::Service;
 use plaza_proto::customers::v1::{
-    Customer, RegisterCustomerRequest, customers_service_client::CustomersServiceClient,
+    Customer, RegisterCustomerRequest, Session, customers_service_client::CustomersServiceClient,
 };
-use plaza_testkit::{RunningService, TestEnvironment};
+use plaza_testkit::{Authorized, RunningService, TestEnvironment};
 use tonic::{Status, transport::Channel};
 
 pub struct TestApp {
-    pub client: CustomersServiceClient<Channel>,
+    pub client: CustomersServiceClient<Authorized>,
     service: RunningService,
 }
 
@@ -26,7 +26,7 @@ pub async fn spawn_app_in(environment: Arc<TestEnvironment>) -> TestApp {
         .await
         .expect("service starts");
     TestApp {
-        client: CustomersServiceClient::new(service.channel.clone()),
+        client: CustomersServiceClient::new(service.as_admin()),
         service,
     }
 }
@@ -40,7 +40,8 @@ impl TestApp {
         &self.service.environment
     }
 
-    pub async fn register(&self, name: &str, phone: &str) -> Result<Customer, Status> {
+    /// Registers a customer, who is signed in by it.
+    pub async fn register_session(&self, name: &str, phone: &str) -> Result<Session, Status> {
         self.client
             .clone()
             .register_customer(RegisterCustomerRequest {
@@ -49,6 +50,11 @@ impl TestApp {
             })
             .await
             .map(tonic::Response::into_inner)
+    }
+
+    pub async fn register(&self, name: &str, phone: &str) -> Result<Customer, Status> {
+        let session = self.register_session(name, phone).await?;
+        Ok(session.customer.expect("a session names its customer"))
     }
 
     pub async fn stop(self) -> Arc<TestEnvironment> {

@@ -6,6 +6,7 @@ use std::{
 };
 
 use futures::StreamExt;
+use plaza_auth::{Caller, Verifier};
 use plaza_testkit::{TestEnvironment, eventually, wait_until_serving};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -16,12 +17,66 @@ const BINARY: &str = env!("CARGO_BIN_EXE_customers");
 #[tokio::test]
 async fn a_bad_configuration_exits_with_64_naming_the_key() {
     let output = Command::new(BINARY)
+        .env("PLAZA_CUSTOMERS__AUTH__JWKS_FILE", "jwks.json")
+        .env("PLAZA_CUSTOMERS__AUTH__SIGNING_KEY_FILE", "signing-key.pem")
         .env("PLAZA_CUSTOMERS__GRPC__LISTEN", "nonsense")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("grpc.listen"), "{stderr}");
+}
+
+#[test]
+fn without_a_jwks_the_service_exits_with_64_naming_the_key() {
+    let output = Command::new(BINARY)
+        .env_remove("PLAZA_CUSTOMERS__AUTH__JWKS_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("auth.jwks_file"), "{stderr}");
+}
+
+/// The commands an operator makes a deployment's keys and tokens with: no database, no NATS.
+#[test]
+fn the_key_commands_make_a_key_its_jwks_and_tokens_that_verify_with_it() {
+    let run = |args: &[&str], key: Option<&std::path::Path>| {
+        let mut command = Command::new(BINARY);
+        command.args(args);
+        if let Some(key) = key {
+            command.env("PLAZA_CUSTOMERS__AUTH__SIGNING_KEY_FILE", key);
+        }
+        command.output().unwrap()
+    };
+    let key = run(&["new-signing-key"], None);
+    assert!(key.status.success());
+    assert!(key.stdout.starts_with(b"-----BEGIN PRIVATE KEY-----"));
+    let key_file =
+        std::env::temp_dir().join(format!("plaza-key-{}.pem", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&key_file, &key.stdout).unwrap();
+
+    let jwks = run(&["jwks"], Some(&key_file));
+    assert!(jwks.status.success());
+    let verifier = Verifier::from_jwks(&String::from_utf8(jwks.stdout).unwrap()).unwrap();
+    let token = |output: std::process::Output| {
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let admin = token(run(&["issue-admin-token", "alice"], Some(&key_file)));
+    assert_eq!(
+        verifier.verify(&admin).unwrap(),
+        Caller::Admin("alice".to_owned())
+    );
+    let service = token(run(&["issue-service-token", "ordering"], Some(&key_file)));
+    assert_eq!(
+        verifier.verify(&service).unwrap(),
+        Caller::Service("ordering".to_owned())
+    );
+    let no_service = run(&["issue-service-token"], Some(&key_file));
+    assert!(!no_service.status.success());
+    assert!(String::from_utf8_lossy(&no_service.stderr).contains("usage"));
+    std::fs::remove_file(key_file).unwrap();
 }
 
 /// Starts the real binary against the test's database and NATS namespace, on a free port.
@@ -31,6 +86,7 @@ fn start(environment: &TestEnvironment) -> (Child, u16) {
         listener.local_addr().unwrap().port()
     };
     let child = Command::new(BINARY)
+        .envs(environment.keys.env("customers"))
         .env("PLAZA_CUSTOMERS__GRPC__LISTEN", format!("127.0.0.1:{port}"))
         .env(
             "PLAZA_CUSTOMERS__DATABASE__URL",

@@ -1,5 +1,7 @@
-//! The `plaza.inventory.v1.InventoryService` API: proto in, domain through, proto out.
+//! The `plaza.inventory.v1.InventoryService` API: proto in, domain through, proto out, and
+//! who may call each method.
 
+use plaza_auth::Access;
 use plaza_domain::{FieldError, PageRequest, parse_id};
 use plaza_proto::{
     inventory::v1::{
@@ -20,6 +22,16 @@ use crate::{
     application::Inventory,
     domain::{Product, ProductDetails, Store, StoreDetails, parse_batch},
 };
+
+/// Who may call each method: the catalog is public; pricing an order is ordering's; every
+/// store and product change or look-up is for admins.
+pub fn access(method: &str) -> Access {
+    match method {
+        "GetCatalog" => Access::Public,
+        "BatchGetProducts" => Access::Service,
+        _ => Access::Admin,
+    }
+}
 
 #[derive(Debug)]
 pub struct InventoryApi {

@@ -8,12 +8,11 @@ use plaza_proto::inventory::v1::{
     AddProductRequest, CreateStoreRequest, EnableParticipationRequest, Product, Store,
     inventory_service_client::InventoryServiceClient,
 };
-use plaza_testkit::{RunningService, TestEnvironment};
-use tonic::transport::Channel;
+use plaza_testkit::{Authorized, RunningService, TestEnvironment};
 use uuid::Uuid;
 
 pub struct TestApp {
-    pub client: InventoryServiceClient<Channel>,
+    pub client: InventoryServiceClient<Authorized>,
     service: RunningService,
 }
 
@@ -24,7 +23,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("service starts");
     TestApp {
-        client: InventoryServiceClient::new(service.channel.clone()),
+        client: InventoryServiceClient::new(service.as_admin()),
         service,
     }
 }
@@ -35,7 +34,7 @@ impl TestApp {
     }
 
     /// A client to call with: `app.api().create_store(..)`.
-    pub fn api(&self) -> InventoryServiceClient<Channel> {
+    pub fn api(&self) -> InventoryServiceClient<Authorized> {
         self.client.clone()
     }
 
@@ -109,7 +108,7 @@ pub async fn spawn_saga_app() -> TestApp {
         .await
         .expect("service starts");
     TestApp {
-        client: InventoryServiceClient::new(service.channel.clone()),
+        client: InventoryServiceClient::new(service.as_admin()),
         service,
     }
 }
@@ -125,7 +124,7 @@ impl TestApp {
             .await
             .expect("service starts again");
         TestApp {
-            client: InventoryServiceClient::new(service.channel.clone()),
+            client: InventoryServiceClient::new(service.as_admin()),
             service,
         }
     }

@@ -1,5 +1,7 @@
-//! The `plaza.ordering.v1.OrderingService` API: proto in, domain through, proto out.
+//! The `plaza.ordering.v1.OrderingService` API: proto in, domain through, proto out, and
+//! who may call each method.
 
+use plaza_auth::{Access, Caller};
 use plaza_domain::{FieldError, PageRequest, parse_id, parse_page_size};
 use plaza_proto::{
     json_struct,
@@ -14,12 +16,22 @@ use plaza_proto::{
 };
 use plaza_service::ServiceError;
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
 
 use crate::{
     adapters::postgres::{EventsQuery, StoredEvent},
     application::Orders,
     domain::{Order, OrderRequest, OrderStatus, PaymentState, RejectReason, StockState},
 };
+
+/// Who may call each method: customers place, read, list, pay and cancel their own orders
+/// (the handlers check whose); the event views are for admins.
+pub fn access(method: &str) -> Access {
+    match method {
+        "CreateOrder" | "GetOrder" | "ListOrders" | "PayOrder" | "CancelOrder" => Access::SignedIn,
+        _ => Access::Admin,
+    }
+}
 
 #[derive(Debug)]
 pub struct OrderingApi {
@@ -29,6 +41,14 @@ pub struct OrderingApi {
 impl OrderingApi {
     pub fn new(orders: Orders) -> Self {
         Self { orders }
+    }
+
+    /// Order `id`, if `caller` may touch it: its customer, or an admin. An order's customer
+    /// never changes, so checking before paying or cancelling is as good as checking during.
+    async fn order_of(&self, caller: &Caller, id: Uuid) -> Result<Order, Status> {
+        let order = self.orders.get(id).await?;
+        caller.require_customer(order.customer_id)?;
+        Ok(order)
     }
 }
 
@@ -42,6 +62,7 @@ impl OrderingService for OrderingApi {
         &self,
         request: Request<CreateOrderRequest>,
     ) -> Result<Response<OrderMessage>, Status> {
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let items: Vec<(String, i32)> = request
             .items
@@ -54,6 +75,7 @@ impl OrderingService for OrderingApi {
             &items,
             &request.request_id,
         ))?;
+        caller.require_customer(order.customer_id)?;
         Ok(Response::new(message(self.orders.place(order).await?)))
     }
 
@@ -62,18 +84,25 @@ impl OrderingService for OrderingApi {
         request: Request<GetOrderRequest>,
     ) -> Result<Response<OrderMessage>, Status> {
         let id = valid(parse_id("id", &request.get_ref().id))?;
-        Ok(Response::new(message(self.orders.get(id).await?)))
+        let order = self.order_of(Caller::of(&request)?, id).await?;
+        Ok(Response::new(message(order)))
     }
 
     async fn list_orders(
         &self,
         request: Request<ListOrdersRequest>,
     ) -> Result<Response<ListOrdersResponse>, Status> {
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let customer_id = match request.customer_id.as_str() {
             "" => None,
             id => Some(valid(parse_id("customer_id", id))?),
         };
+        match customer_id {
+            Some(customer_id) => caller.require_customer(customer_id)?,
+            // Every customer's orders: the order admin view.
+            None => caller.require_admin()?,
+        }
         let page = valid(PageRequest::parse(request.page_size, &request.page_token))?;
         let page = self.orders.list(customer_id, page).await?;
         Ok(Response::new(ListOrdersResponse {
@@ -90,6 +119,7 @@ impl OrderingService for OrderingApi {
         request: Request<PayOrderRequest>,
     ) -> Result<Response<OrderMessage>, Status> {
         let id = valid(parse_id("id", &request.get_ref().id))?;
+        self.order_of(Caller::of(&request)?, id).await?;
         Ok(Response::new(message(self.orders.pay(id).await?)))
     }
 
@@ -98,6 +128,7 @@ impl OrderingService for OrderingApi {
         request: Request<CancelOrderRequest>,
     ) -> Result<Response<OrderMessage>, Status> {
         let id = valid(parse_id("id", &request.get_ref().id))?;
+        self.order_of(Caller::of(&request)?, id).await?;
         Ok(Response::new(message(self.orders.cancel(id).await?)))
     }
 

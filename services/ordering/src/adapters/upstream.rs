@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use plaza_auth::Bearer;
 use plaza_proto::{
     customers::v1::{GetCustomerRequest, customers_service_client::CustomersServiceClient},
     inventory::v1::{BatchGetProductsRequest, inventory_service_client::InventoryServiceClient},
@@ -25,8 +26,8 @@ pub struct UpstreamSettings {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A channel that carries the caller's trace context.
-type Traced = InterceptedService<Channel, PropagateTrace>;
+/// A channel that carries ordering's service token and the caller's trace context.
+type Traced = InterceptedService<InterceptedService<Channel, Bearer>, PropagateTrace>;
 
 #[derive(Debug, Clone)]
 pub struct Upstream {
@@ -35,12 +36,15 @@ pub struct Upstream {
     payments: PaymentsServiceClient<Traced>,
 }
 
-fn channel(address: &str) -> anyhow::Result<Traced> {
+fn channel(address: &str, token: &Bearer) -> anyhow::Result<Traced> {
     let channel = Channel::from_shared(address.to_owned())?
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT)
         .connect_lazy();
-    Ok(InterceptedService::new(channel, PropagateTrace))
+    Ok(InterceptedService::new(
+        InterceptedService::new(channel, token.clone()),
+        PropagateTrace,
+    ))
 }
 
 /// A failure of another service: unavailable (the caller may retry), or unexpected.
@@ -57,11 +61,13 @@ fn upstream_error(service: &str, status: Status) -> ServiceError {
 }
 
 impl Upstream {
-    pub fn connect(settings: &UpstreamSettings) -> anyhow::Result<Self> {
+    pub fn connect(settings: &UpstreamSettings, service_token: &str) -> anyhow::Result<Self> {
+        let token = Bearer::new(service_token)
+            .map_err(|_| anyhow::anyhow!("auth.service_token is not a token"))?;
         Ok(Self {
-            customers: CustomersServiceClient::new(channel(&settings.customers)?),
-            inventory: InventoryServiceClient::new(channel(&settings.inventory)?),
-            payments: PaymentsServiceClient::new(channel(&settings.payments)?),
+            customers: CustomersServiceClient::new(channel(&settings.customers, &token)?),
+            inventory: InventoryServiceClient::new(channel(&settings.inventory, &token)?),
+            payments: PaymentsServiceClient::new(channel(&settings.payments, &token)?),
         })
     }
 

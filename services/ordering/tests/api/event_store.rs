@@ -134,6 +134,7 @@ async fn rebuilding_the_projections_reproduces_the_read_model_row_for_row() {
     let environment = &plaza.environment;
     let output = Command::new(env!("CARGO_BIN_EXE_ordering"))
         .arg("rebuild-projections")
+        .envs(environment.keys.env("ordering"))
         .env("PLAZA_ORDERING__GRPC__LISTEN", "127.0.0.1:0")
         .env(
             "PLAZA_ORDERING__DATABASE__URL",

@@ -16,18 +16,18 @@ use plaza_proto::{
         payments_service_client::PaymentsServiceClient,
     },
 };
-use plaza_testkit::{RunningService, TestEnvironment, eventually};
-use tonic::{Status, transport::Channel};
+use plaza_testkit::{Authorized, RunningService, TestEnvironment, eventually};
+use tonic::Status;
 use uuid::Uuid;
 
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// The four services of one test, sharing its database and JetStream namespace.
 pub struct Plaza {
-    pub ordering: OrderingServiceClient<Channel>,
-    pub customers: CustomersServiceClient<Channel>,
-    pub inventory: InventoryServiceClient<Channel>,
-    pub payments: PaymentsServiceClient<Channel>,
+    pub ordering: OrderingServiceClient<Authorized>,
+    pub customers: CustomersServiceClient<Authorized>,
+    pub inventory: InventoryServiceClient<Authorized>,
+    pub payments: PaymentsServiceClient<Authorized>,
     pub environment: Arc<TestEnvironment>,
     /// Payments, kept apart so a test can stop and restart it.
     payments_service: Option<RunningService>,
@@ -77,10 +77,10 @@ pub async fn spawn_plaza_with_stock_delay(stock_delay: Duration) -> Plaza {
         .await
         .expect("ordering starts");
     Plaza {
-        ordering: OrderingServiceClient::new(ordering.channel.clone()),
-        customers: CustomersServiceClient::new(customers.channel.clone()),
-        inventory: InventoryServiceClient::new(inventory.channel.clone()),
-        payments: PaymentsServiceClient::new(payments.channel.clone()),
+        ordering: OrderingServiceClient::new(ordering.as_admin()),
+        customers: CustomersServiceClient::new(customers.as_admin()),
+        inventory: InventoryServiceClient::new(inventory.as_admin()),
+        payments: PaymentsServiceClient::new(payments.as_admin()),
         environment,
         payments_service: Some(payments),
         _services: vec![customers, inventory, ordering],
@@ -100,7 +100,7 @@ impl Plaza {
         let payments = RunningService::start::<payments::Service>(self.environment.clone())
             .await
             .expect("payments starts");
-        self.payments = PaymentsServiceClient::new(payments.channel.clone());
+        self.payments = PaymentsServiceClient::new(payments.as_admin());
         self.payments_service = Some(payments);
     }
 
@@ -164,6 +164,8 @@ impl Plaza {
             .await
             .unwrap()
             .into_inner()
+            .customer
+            .unwrap()
             .id
     }
 

@@ -1,5 +1,7 @@
-//! The `plaza.payments.v1.PaymentsService` API: proto in, domain through, proto out.
+//! The `plaza.payments.v1.PaymentsService` API: proto in, domain through, proto out, and
+//! who may call each method.
 
+use plaza_auth::{Access, Caller};
 use plaza_domain::parse_id;
 use plaza_proto::{
     payments::v1::{
@@ -16,6 +18,16 @@ use crate::{
     application::Payments,
     domain::{Authorization, Payment, PaymentStatus},
 };
+
+/// Who may call each method: customers authorize and read their own payments (the handlers
+/// check whose); capturing is ordering's part of paying an order.
+pub fn access(method: &str) -> Access {
+    match method {
+        "AuthorizePayment" | "GetPayment" => Access::SignedIn,
+        "CapturePayment" => Access::Service,
+        _ => Access::Admin,
+    }
+}
 
 #[derive(Debug)]
 pub struct PaymentsApi {
@@ -34,6 +46,7 @@ impl PaymentsService for PaymentsApi {
         &self,
         request: Request<AuthorizePaymentRequest>,
     ) -> Result<Response<PaymentMessage>, Status> {
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let authorization = Authorization::parse(
             &request.customer_id,
@@ -41,6 +54,7 @@ impl PaymentsService for PaymentsApi {
             &request.request_id,
         )
         .map_err(ServiceError::from)?;
+        caller.require_customer(authorization.customer_id)?;
         Ok(Response::new(message(
             self.payments.authorize(authorization).await?,
         )))
@@ -51,7 +65,9 @@ impl PaymentsService for PaymentsApi {
         request: Request<GetPaymentRequest>,
     ) -> Result<Response<PaymentMessage>, Status> {
         let id = parse_id("id", &request.get_ref().id).map_err(ServiceError::from)?;
-        Ok(Response::new(message(self.payments.get(id).await?)))
+        let payment = self.payments.get(id).await?;
+        Caller::of(&request)?.require_customer(payment.customer_id)?;
+        Ok(Response::new(message(payment)))
     }
 
     async fn capture_payment(

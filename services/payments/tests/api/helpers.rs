@@ -7,12 +7,12 @@ use plaza_events::{Envelope, Event};
 use plaza_proto::payments::v1::{
     AuthorizePaymentRequest, Payment, payments_service_client::PaymentsServiceClient,
 };
-use plaza_testkit::{RunningService, TestEnvironment, eventually};
-use tonic::{Status, transport::Channel};
+use plaza_testkit::{Authorized, RunningService, TestEnvironment, eventually};
+use tonic::Status;
 use uuid::Uuid;
 
 pub struct TestApp {
-    pub client: PaymentsServiceClient<Channel>,
+    pub client: PaymentsServiceClient<Authorized>,
     service: RunningService,
 }
 
@@ -23,7 +23,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("service starts");
     TestApp {
-        client: PaymentsServiceClient::new(service.channel.clone()),
+        client: PaymentsServiceClient::new(service.as_admin()),
         service,
     }
 }
@@ -33,7 +33,7 @@ impl TestApp {
         &self.service.environment
     }
 
-    pub fn api(&self) -> PaymentsServiceClient<Channel> {
+    pub fn api(&self) -> PaymentsServiceClient<Authorized> {
         self.client.clone()
     }
 
@@ -99,7 +99,7 @@ pub async fn spawn_saga_app() -> TestApp {
         .await
         .expect("service starts");
     TestApp {
-        client: PaymentsServiceClient::new(service.channel.clone()),
+        client: PaymentsServiceClient::new(service.as_admin()),
         service,
     }
 }

@@ -20,6 +20,10 @@ fn the_committed_container_configs_are_what_the_template_renders_and_envoy_accep
     assert!(rendered.success());
     let descriptor_set = scratch.join("plaza.pb");
     std::fs::write(&descriptor_set, plaza_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let jwks = scratch.join("jwks.json");
+    let key = plaza_auth::Issuer::generate_key().unwrap();
+    let issuer = plaza_auth::Issuer::from_pem(&key).unwrap();
+    std::fs::write(&jwks, issuer.jwks().to_string()).unwrap();
     for name in ["compose.yaml", "kubernetes.yaml"] {
         let fresh = std::fs::read_to_string(scratch.join(name)).unwrap();
         let committed = std::fs::read_to_string(root().join("deploy/envoy").join(name)).unwrap();
@@ -27,9 +31,11 @@ fn the_committed_container_configs_are_what_the_template_renders_and_envoy_accep
             fresh == committed,
             "deploy/envoy/{name} is stale: run deploy/envoy/render.sh and commit it"
         );
-        // Validate with the descriptor set where the container has it.
+        // Validate with the descriptor set and a JWKS where the container has them.
         let local = scratch.join(format!("validate-{name}"));
-        let config = fresh.replace("/etc/envoy/plaza.pb", &descriptor_set.display().to_string());
+        let config = fresh
+            .replace("/etc/envoy/plaza.pb", &descriptor_set.display().to_string())
+            .replace("/etc/plaza/auth/jwks.json", &jwks.display().to_string());
         std::fs::write(&local, config).unwrap();
         let output = Command::new(root().join(".venv/bin/envoy"))
             .args(["--mode", "validate", "-c"])

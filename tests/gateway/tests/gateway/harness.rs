@@ -30,9 +30,12 @@ pub struct Gateway {
     /// `http://127.0.0.1:<port>`: REST and gRPC.
     pub base: String,
     pub http: Client,
+    /// The token [`Gateway::get`] and [`Gateway::send`] call with: an admin's.
+    pub admin_token: String,
+    /// Customers, inventory, payments and ordering, to call straight, bypassing Envoy.
+    pub services: Vec<RunningService>,
+    pub environment: Arc<TestEnvironment>,
     envoy: Child,
-    _services: Vec<RunningService>,
-    _environment: Arc<TestEnvironment>,
     _workdir: PathBuf,
 }
 
@@ -43,7 +46,15 @@ impl Drop for Gateway {
     }
 }
 
+/// Registration and sign-in limits high enough never to get in a test's way.
+const GENEROUS_LIMITS: [&str; 2] = ["SIGN_IN_BURST=1000", "SIGN_IN_PER_SECOND=1000"];
+
 pub async fn spawn_gateway() -> Gateway {
+    spawn_gateway_with(&GENEROUS_LIMITS).await
+}
+
+/// A gateway rendered with `settings` (`KEY=VALUE` of `render.sh`) beside its addresses.
+pub async fn spawn_gateway_with(settings: &[&str]) -> Gateway {
     let environment = Arc::new(TestEnvironment::create().await.expect("test environment"));
     let customers = RunningService::start::<customers::Service>(environment.clone())
         .await
@@ -80,12 +91,17 @@ pub async fn spawn_gateway() -> Gateway {
         .arg("ADMIN_ADDRESS=127.0.0.1")
         .arg(format!("ADMIN_PORT={admin}"))
         .arg(format!("DESCRIPTOR_SET={}", descriptor_set.display()))
+        .arg(format!(
+            "JWKS_FILE={}",
+            environment.keys.jwks_file.display()
+        ))
         .arg(format!("CUSTOMERS={customers_at}"))
         .arg(format!("INVENTORY={inventory_at}"))
         .arg(format!("PAYMENTS={payments_at}"))
         .arg(format!("ORDERING={}", address(&ordering)))
         // No storefront in these tests: the UI route answers 503.
         .arg(format!("STOREFRONT=127.0.0.1:{}", free_port()))
+        .args(settings)
         .status()
         .unwrap();
     assert!(rendered.success(), "render.sh failed");
@@ -115,9 +131,10 @@ pub async fn spawn_gateway() -> Gateway {
     Gateway {
         base: format!("http://127.0.0.1:{listen}"),
         http,
+        admin_token: environment.keys.admin_token(),
+        services: vec![customers, inventory, payments, ordering],
+        environment,
         envoy,
-        _services: vec![customers, inventory, payments, ordering],
-        _environment: environment,
         _workdir: workdir,
     }
 }
@@ -158,23 +175,32 @@ impl Answer {
 }
 
 impl Gateway {
+    /// A REST call with `token` (none: anonymous); `body` as JSON, if any.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Answer::from(request.send().await.unwrap()).await
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
-        Answer::from(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.call(reqwest::Method::GET, path, None, Some(&self.admin_token))
+            .await
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Answer {
-        let request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .json(&body);
-        Answer::from(request.send().await.unwrap()).await
+        self.call(method, path, Some(&body), Some(&self.admin_token))
+            .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
@@ -190,6 +216,7 @@ impl Gateway {
             .http
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
+            .bearer_auth(&self.admin_token)
             .body(body);
         Answer::from(request.send().await.unwrap()).await
     }
@@ -223,11 +250,11 @@ impl Gateway {
     /// A new customer and a payment for them, through REST: (customer id, payment id).
     pub async fn shopper(&self, amount_cents: i64) -> (String, String) {
         let phone = format!("+{}", uuid::Uuid::now_v7().as_u128() % 10_000_000_000_000);
-        let customer = self
+        let session = self
             .post("/api/v1/customers", json!({"name": "Ana", "phone": phone}))
             .await
             .ok();
-        let customer_id = customer["id"].as_str().unwrap().to_owned();
+        let customer_id = session["customer"]["id"].as_str().unwrap().to_owned();
         let payment = self
             .post(
                 "/api/v1/payments",

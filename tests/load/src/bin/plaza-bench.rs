@@ -3,6 +3,10 @@
 //! `bench-output/latency.svg`.
 //!
 //! Usage: plaza-bench [--seconds N] [--rate R] [--workers W] [--out DIR] [--quick]
+//!
+//! The shop is set up with an admin token signed with the stack's key
+//! (`PLAZA_SIGNING_KEY_FILE`, by default `.run/keys/signing-key.pem`); each order is placed
+//! with its customer's own token.
 
 use std::{
     collections::BTreeSet,
@@ -15,6 +19,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use plaza_load::{
+    access,
     drive::{self, OrderClient, Sent, Via},
     outcomes::{Outcome, Outcomes},
     report::{self, Reference, Scenario},
@@ -76,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let options = options()?;
     let root = std::env::current_dir()?;
     let stack = Stack::local(&root);
+    let admin = access::admin(&stack.signing_key, "plaza-bench")?;
     let command = format!(
         "plaza-bench {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")
@@ -113,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let tickets = shop::prepare(
         &stack,
+        &admin,
         &label,
         ShopSize {
             products: 50,

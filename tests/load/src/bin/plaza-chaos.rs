@@ -10,6 +10,10 @@
 //!
 //! Usage: plaza-chaos [--orders N] [--rate R] [--stock UNITS] [--pause SECONDS]
 //!                    [--downtime SECONDS] [--no-replicas] [--out DIR] [--quick]
+//!
+//! The shop is set up with an admin token signed with the stack's key
+//! (`PLAZA_SIGNING_KEY_FILE`, by default `.run/keys/signing-key.pem`); each order is placed,
+//! followed, paid and cancelled with its customer's own token.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -23,11 +27,12 @@ use std::{
 use anyhow::{Context, bail};
 use futures::{StreamExt, stream};
 use plaza_load::{
+    access::{self, Credential},
     drive::{self, CallError, OrderingInstances, Retried},
     faults::{self, HealthProbe, Replica, ShutdownSeen, ShutdownWatch},
     invariants::{self, Check, OrderState, RunFacts, Samples, StockSampler},
     outcomes::{Outcome, Outcomes},
-    shop::{self, PaymentRequest, StockedShop},
+    shop::{self, Customer, PaymentRequest, StockedShop},
     stack::{self, Stack},
     stats::{Latencies, millis},
 };
@@ -157,7 +162,7 @@ fn pick(index: usize, what: u64, count: usize) -> usize {
 /// One order to place: who, with which payment, what.
 #[derive(Debug, Clone)]
 struct Basket {
-    customer_id: String,
+    customer: Customer,
     payment_id: String,
     items: Vec<(String, i32)>,
     request_id: String,
@@ -260,8 +265,9 @@ impl Ctx {
 async fn place_and_follow(ctx: Ctx, index: usize, basket: Basket) {
     let first_attempt = Instant::now();
     ctx.books().orders[index].first_attempt = Some(first_attempt);
+    let credential = &basket.customer.credential;
     let request = CreateOrderRequest {
-        customer_id: basket.customer_id.clone(),
+        customer_id: basket.customer.id.clone(),
         payment_id: basket.payment_id.clone(),
         items: basket
             .items
@@ -273,7 +279,13 @@ async fn place_and_follow(ctx: Ctx, index: usize, basket: Basket) {
             .collect(),
         request_id: basket.request_id.clone(),
     };
-    let created = drive::create_order(&ctx.ordering, request, first_attempt + CALL_PATIENCE).await;
+    let created = drive::create_order(
+        &ctx.ordering,
+        credential,
+        request,
+        first_attempt + CALL_PATIENCE,
+    )
+    .await;
     ctx.count("CreateOrder", &created);
     let order = match created.result.map(|order| Uuid::parse_str(&order.id)) {
         Ok(Ok(order)) => order,
@@ -295,28 +307,29 @@ async fn place_and_follow(ctx: Ctx, index: usize, basket: Basket) {
         books.orders[index].answered = Some(Instant::now());
     }
     if basket.plan == Plan::CancelEarly {
-        act(&ctx, index, order, Plan::CancelEarly).await;
+        act(&ctx, credential, index, order, Plan::CancelEarly).await;
         return;
     }
-    let Some(heard) = wait_outcome(&ctx, order, Instant::now() + FOLLOW_PATIENCE).await else {
+    let Some(heard) = wait_outcome(&ctx, credential, order, Instant::now() + FOLLOW_PATIENCE).await
+    else {
         return;
     };
     ctx.books().orders[index].outcome = Some(heard);
     if heard.0 == Heard::Accepted && matches!(basket.plan, Plan::Pay | Plan::Cancel) {
-        act(&ctx, index, order, basket.plan).await;
+        act(&ctx, credential, index, order, basket.plan).await;
     }
 }
 
-async fn act(ctx: &Ctx, index: usize, order: Uuid, plan: Plan) {
+async fn act(ctx: &Ctx, credential: &Credential, index: usize, order: Uuid, plan: Plan) {
     let deadline = Instant::now() + CALL_PATIENCE;
     let (call, mut done) = match plan {
         Plan::Pay => (
             "PayOrder",
-            drive::pay_order(&ctx.ordering, order, deadline).await,
+            drive::pay_order(&ctx.ordering, credential, order, deadline).await,
         ),
         _ => (
             "CancelOrder",
-            drive::cancel_order(&ctx.ordering, order, deadline).await,
+            drive::cancel_order(&ctx.ordering, credential, order, deadline).await,
         ),
     };
     // A cancellation sent right after the creation may find the saga already over (the order
@@ -332,8 +345,13 @@ async fn act(ctx: &Ctx, index: usize, order: Uuid, plan: Plan) {
 }
 
 /// The order's outcome: heard on NATS, or (when nothing was heard for a while, as when NATS
-/// restarted) read from ordering.
-async fn wait_outcome(ctx: &Ctx, order: Uuid, deadline: Instant) -> Option<(Heard, Instant)> {
+/// restarted) read from ordering as its customer.
+async fn wait_outcome(
+    ctx: &Ctx,
+    credential: &Credential,
+    order: Uuid,
+    deadline: Instant,
+) -> Option<(Heard, Instant)> {
     let mut next_ask = Instant::now() + ASK_AFTER;
     loop {
         match ctx.outcomes.get(&order) {
@@ -347,7 +365,13 @@ async fn wait_outcome(ctx: &Ctx, order: Uuid, deadline: Instant) -> Option<(Hear
         }
         if now >= next_ask {
             next_ask = now + ASK_AFTER;
-            let read = drive::get_order(&ctx.ordering, order, now + Duration::from_secs(2)).await;
+            let read = drive::get_order(
+                &ctx.ordering,
+                credential,
+                order,
+                now + Duration::from_secs(2),
+            )
+            .await;
             if let Ok(found) = read.result {
                 let heard = match OrderStatus::try_from(found.status) {
                     Ok(OrderStatus::Pending) | Err(_) => None,
@@ -678,9 +702,13 @@ impl Chaos {
         self.faults.push(fault);
     }
 
-    /// Starts a second instance of every service, as children of this process.
+    /// Starts a second instance of every service, as children of this process, with the
+    /// keys of `make run`'s instances (`.run/keys`), as run.sh starts them.
     async fn start_replicas(&mut self) -> anyhow::Result<()> {
         let release = faults::release_dir(&self.root);
+        let keys = &self.stack.keys_dir;
+        let service_token = std::fs::read_to_string(keys.join("ordering-service.token"))
+            .with_context(|| format!("reading ordering's service token in {}", keys.display()))?;
         let mut fault = Fault::new(
             "start a replica of every service".to_owned(),
             "replicas",
@@ -689,8 +717,22 @@ impl Chaos {
         for (offset, service) in (1u16..).zip(SERVICES) {
             let port = faults::free_port(REPLICA_PORT_BASE + offset)?;
             let address = format!("127.0.0.1:{port}");
-            let mut env = Vec::new();
+            let prefix = format!("PLAZA_{}", service.to_uppercase());
+            let mut env = vec![(
+                format!("{prefix}__AUTH__JWKS_FILE"),
+                keys.join("jwks.json").display().to_string(),
+            )];
+            if service == "customers" {
+                env.push((
+                    format!("{prefix}__AUTH__SIGNING_KEY_FILE"),
+                    keys.join("signing-key.pem").display().to_string(),
+                ));
+            }
             if service == "ordering" {
+                env.push((
+                    format!("{prefix}__AUTH__SERVICE_TOKEN"),
+                    service_token.trim().to_owned(),
+                ));
                 for upstream in ["customers", "inventory", "payments"] {
                     env.push((
                         format!("PLAZA_ORDERING__UPSTREAM__{}", upstream.to_uppercase()),
@@ -980,7 +1022,7 @@ fn baskets(shop: &StockedShop, label: &str, count: usize) -> (Vec<Basket>, Vec<P
     let mut baskets = Vec::with_capacity(count);
     let mut payments = Vec::with_capacity(count);
     for index in 0..count {
-        let customer_id = shop.customer_ids[index % shop.customer_ids.len()].clone();
+        let customer = &shop.customers[index % shop.customers.len()];
         let mut lines = Vec::new();
         if pick(index, 1, 4) == 0 {
             lines.push(staple);
@@ -999,12 +1041,12 @@ fn baskets(shop: &StockedShop, label: &str, count: usize) -> (Vec<Basket>, Vec<P
             total
         };
         payments.push(PaymentRequest {
-            customer_id: customer_id.clone(),
+            customer: customer.clone(),
             amount_cents,
             request_id: format!("chaos-{label}-pay-{index}"),
         });
         baskets.push(Basket {
-            customer_id,
+            customer: customer.clone(),
             payment_id: String::new(),
             items: lines
                 .iter()
@@ -1039,13 +1081,14 @@ async fn check_stack(stack: &Stack) -> anyhow::Result<()> {
 
 // --- After the load --------------------------------------------------------------------------
 
-/// Pays or cancels every order of the run still ACCEPTED (as planned; an order whose
-/// payment was already captured is paid, since cancelling it could not give the money back),
-/// then waits until every order is settled. The orders as they are at the end.
+/// Pays or cancels every order of the run still ACCEPTED, as its customer (as planned; an
+/// order whose payment was already captured is paid, since cancelling it could not give the
+/// money back), then waits until every order is settled. The orders as they are at the end.
 async fn settle(
     ctx: &Ctx,
     pool: &sqlx::PgPool,
     customers: &[Uuid],
+    credentials: &HashMap<Uuid, Credential>,
     plans: &HashMap<Uuid, Plan>,
 ) -> anyhow::Result<(Vec<OrderState>, usize)> {
     let deadline = Instant::now() + SETTLE_DEADLINE;
@@ -1062,9 +1105,9 @@ async fn settle(
                 accepted.len()
             ));
         }
-        let calls: Vec<(Uuid, bool)> = accepted
+        let calls: Vec<(Uuid, bool, &Credential)> = accepted
             .iter()
-            .map(|order| {
+            .filter_map(|order| {
                 let pay = order.payment.as_deref() == Some("CAPTURED")
                     || match plans.get(&order.id) {
                         Some(Plan::Cancel | Plan::CancelEarly) => false,
@@ -1072,21 +1115,28 @@ async fn settle(
                         // Left until now: half paid, half cancelled.
                         _ => order.id.as_u128() % 2 == 0,
                     };
-                (order.id, pay)
+                let credential = credentials.get(&order.customer_id);
+                if credential.is_none() {
+                    progress(&format!(
+                        "  order {}: no credential for its customer {}",
+                        order.id, order.customer_id
+                    ));
+                }
+                Some((order.id, pay, credential?))
             })
             .collect();
         stream::iter(calls)
-            .for_each_concurrent(16, |(id, pay)| async move {
+            .for_each_concurrent(16, |(id, pay, credential)| async move {
                 let deadline = Instant::now() + CALL_PATIENCE;
                 let (call, done) = if pay {
                     (
                         "PayOrder",
-                        drive::pay_order(&ctx.ordering, id, deadline).await,
+                        drive::pay_order(&ctx.ordering, credential, id, deadline).await,
                     )
                 } else {
                     (
                         "CancelOrder",
-                        drive::cancel_order(&ctx.ordering, id, deadline).await,
+                        drive::cancel_order(&ctx.ordering, credential, id, deadline).await,
                     )
                 };
                 ctx.count(call, &done);
@@ -1419,6 +1469,7 @@ async fn main() -> anyhow::Result<()> {
     let options = options()?;
     let root = std::env::current_dir()?;
     let stack = Stack::local(&root);
+    let admin = access::admin(&stack.signing_key, "plaza-chaos")?;
     let label = run_label();
     let command = format!(
         "plaza-chaos {}",
@@ -1454,7 +1505,7 @@ async fn main() -> anyhow::Result<()> {
     progress(&format!(
         "opening the shop: {LIMITED_PRODUCTS} products of {stock} units and a staple, {customers} customers, {capacity} payments"
     ));
-    let shop = shop::open_stocked_shop(&stack, &label, &stocks, customers).await?;
+    let shop = shop::open_stocked_shop(&stack, &admin, &label, &stocks, customers).await?;
     let (mut baskets, payment_requests) = baskets(&shop, &label, capacity);
     let payment_ids = shop::authorize_payments(&stack, &payment_requests).await?;
     for (basket, payment_id) in baskets.iter_mut().zip(&payment_ids) {
@@ -1465,11 +1516,19 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .filter_map(|product| Some((Uuid::parse_str(&product.id).ok()?, product.initial_stock)))
         .collect();
-    let customer_ids: Vec<Uuid> = shop
-        .customer_ids
+    let registered: Vec<(Uuid, Credential)> = shop
+        .customers
         .iter()
-        .filter_map(|id| Uuid::parse_str(id).ok())
+        .filter_map(|customer| {
+            Some((
+                Uuid::parse_str(&customer.id).ok()?,
+                customer.credential.clone(),
+            ))
+        })
         .collect();
+    let customer_ids: Vec<Uuid> = registered.iter().map(|(id, _)| *id).collect();
+    // Each customer's own, to settle their orders with at the end.
+    let credentials: HashMap<Uuid, Credential> = registered.into_iter().collect();
     let dead_letters_before =
         invariants::last_sequence(&jetstream, invariants::DEAD_LETTERS).await?;
     let payments_before =
@@ -1564,7 +1623,7 @@ async fn main() -> anyhow::Result<()> {
             .collect()
     };
     progress("settling every order");
-    let (orders, closed_at_end) = settle(&ctx, &pool, &customer_ids, &plans).await?;
+    let (orders, closed_at_end) = settle(&ctx, &pool, &customer_ids, &credentials, &plans).await?;
     consumers_quiet(&jetstream).await;
     let samples = sampler.finish().await;
 
