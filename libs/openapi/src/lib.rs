@@ -77,14 +77,26 @@ pub fn openapi(descriptor_set: &[u8]) -> anyhow::Result<Value> {
                 Envoy's gRPC-JSON transcoder serves them. Bodies use the proto3 JSON mapping: \
                 lowerCamelCase field names, enums by name, 64-bit integers as strings, \
                 timestamps as RFC 3339 strings. An error is `{code, message, details}` with the \
-                gRPC status code, under the HTTP status Envoy maps that code to.",
+                gRPC status code, under the HTTP status Envoy maps that code to. Calls other \
+                than the catalog, registration and sign-in take a bearer token (a customer's \
+                from registering or signing in, or an admin's): without one 401, without the \
+                right 403; each service's description says who may call what.",
         },
         "servers": [{"url": "/"}],
+        // A token or none: which operations need one is in the services' descriptions, and
+        // enforced by Envoy and the services, not by this document.
+        "security": [{BEARER: []}, {}],
         "tags": tags,
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
     }))
 }
+
+/// The name of the token scheme (`authorization: Bearer <JWT>`).
+const BEARER: &str = "bearer";
 
 /// [`openapi`] as the text written to files: pretty JSON ending in a newline.
 pub fn document_text(descriptor_set: &[u8]) -> anyhow::Result<String> {

@@ -4,7 +4,7 @@
 
 use plaza_openapi::{http_rules, openapi};
 use plaza_proto::FILE_DESCRIPTOR_SET;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -343,4 +343,14 @@ fn the_web_ui_builds_its_api_types_from_the_current_document() {
         committed == plaza_openapi::document_text(FILE_DESCRIPTOR_SET).unwrap(),
         "web/src/api/openapi.json is stale: run `make web-api` and commit it"
     );
+}
+
+#[test]
+fn a_bearer_token_can_go_with_any_call() {
+    let document = document();
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    );
+    assert_eq!(document["security"], json!([{"bearer": []}, {}]));
 }
