@@ -7,11 +7,12 @@
 #     render.sh .run/envoy.yaml LISTEN_PORT=8080 ADMIN_ADDRESS=127.0.0.1 ADMIN_PORT=9901 \
 #       DESCRIPTOR_SET=.run/plaza.pb JWKS_FILE=.run/keys/jwks.json \
 #       CUSTOMERS=127.0.0.1:50051 ... STOREFRONT=127.0.0.1:8090
-# SIGN_IN_BURST and SIGN_IN_PER_SECOND, the token buckets of registration and of sign-in,
-# may be left out: DEFAULTS below.
+# The token buckets of registration and of sign-in may be left out (DEFAULTS below): per client
+# address SIGN_IN_BURST and SIGN_IN_PER_SECOND, for all clients together SIGN_IN_TOTAL_BURST and
+# SIGN_IN_TOTAL_PER_SECOND.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-DEFAULTS=(SIGN_IN_BURST=20 SIGN_IN_PER_SECOND=5)
+DEFAULTS=(SIGN_IN_BURST=10 SIGN_IN_PER_SECOND=1 SIGN_IN_TOTAL_BURST=200 SIGN_IN_TOTAL_PER_SECOND=50)
 
 render() {
     local out=$1 content

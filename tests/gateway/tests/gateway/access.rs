@@ -790,8 +790,14 @@ async fn a_customer_signs_in_again_with_id_and_phone_for_a_token_that_works() {
 }
 
 #[tokio::test]
-async fn registration_and_sign_in_are_rate_limited_at_the_front_door_and_the_catalog_is_not() {
-    let gateway = spawn_gateway_with(&["SIGN_IN_BURST=3", "SIGN_IN_PER_SECOND=1"]).await;
+async fn registration_and_sign_in_are_rate_limited_per_client_and_the_catalog_is_not() {
+    let gateway = spawn_gateway_with(&[
+        "SIGN_IN_BURST=3",
+        "SIGN_IN_PER_SECOND=1",
+        "SIGN_IN_TOTAL_BURST=1000",
+        "SIGN_IN_TOTAL_PER_SECOND=1000",
+    ])
+    .await;
     let mut registrations = Vec::new();
     for _ in 0..8 {
         let phone = format!("+{}", uuid::Uuid::now_v7().as_u128() % 10_000_000_000_000);
@@ -835,6 +841,23 @@ async fn registration_and_sign_in_are_rate_limited_at_the_front_door_and_the_cat
         sign_ins.contains(&StatusCode::TOO_MANY_REQUESTS),
         "{sign_ins:?}"
     );
+
+    // Another client (another loopback address) has a full bucket of its own: all three
+    // of its registrations pass, which one shared bucket, refilled once a second, could not do.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let phone = format!("+{}", uuid::Uuid::now_v7().as_u128() % 10_000_000_000_000);
+        let other = elsewhere
+            .post(format!("{}/api/v1/customers", gateway.base))
+            .json(&json!({"name": "Bea", "phone": phone}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+    }
 
     for _ in 0..10 {
         let catalog = gateway

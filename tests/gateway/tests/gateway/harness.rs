@@ -47,7 +47,12 @@ impl Drop for Gateway {
 }
 
 /// Registration and sign-in limits high enough never to get in a test's way.
-const GENEROUS_LIMITS: [&str; 2] = ["SIGN_IN_BURST=1000", "SIGN_IN_PER_SECOND=1000"];
+const GENEROUS_LIMITS: [&str; 4] = [
+    "SIGN_IN_BURST=1000",
+    "SIGN_IN_PER_SECOND=1000",
+    "SIGN_IN_TOTAL_BURST=1000",
+    "SIGN_IN_TOTAL_PER_SECOND=1000",
+];
 
 pub async fn spawn_gateway() -> Gateway {
     spawn_gateway_with(&GENEROUS_LIMITS).await
