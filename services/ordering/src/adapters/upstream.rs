@@ -53,6 +53,14 @@ fn upstream_error(service: &str, status: Status) -> ServiceError {
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
             ServiceError::Unavailable(format!("the {service} service is unavailable, try again"))
         }
+        // A misconfiguration, not the caller's doing: an operator must issue ordering a new
+        // token or give it the right one.
+        Code::Unauthenticated | Code::PermissionDenied => {
+            ServiceError::Unexpected(anyhow::anyhow!(
+                "{service} refused ordering's service token (auth.service_token): {}",
+                status.message()
+            ))
+        }
         code => ServiceError::Unexpected(anyhow::anyhow!(
             "{service} answered {code:?}: {}",
             status.message()

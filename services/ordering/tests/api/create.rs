@@ -8,7 +8,7 @@ use plaza_testkit::assert_invalid_argument;
 use tonic::Code;
 use uuid::Uuid;
 
-use crate::helpers::{Shopper, spawn_plaza};
+use crate::helpers::{Shopper, spawn_plaza, spawn_plaza_with_service_token};
 
 fn request(shopper: &Shopper, items: &[(&str, i32)]) -> CreateOrderRequest {
     CreateOrderRequest {
@@ -139,4 +139,38 @@ async fn a_repeated_request_id_places_one_order() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.orders.len(), 1);
+}
+
+/// Ordering's token signed by a key the other services do not know: an operator's mistake.
+/// The order fails as an internal error (the log names `auth.service_token`), and nothing is
+/// stored.
+#[tokio::test]
+async fn a_service_token_the_others_refuse_fails_the_order_and_stores_nothing() {
+    let foreign = plaza_auth::Issuer::from_pem(&plaza_auth::Issuer::generate_key().unwrap())
+        .unwrap()
+        .issue(
+            &plaza_auth::Caller::Service("ordering".to_owned()),
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap()
+        .text;
+    let plaza = spawn_plaza_with_service_token(foreign).await;
+    let product = plaza.product(100, 10).await;
+    let shopper = plaza.shopper(1000).await;
+    let refused = plaza
+        .ordering
+        .clone()
+        .create_order(request(&shopper, &[(&product.id, 1)]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Internal, "{refused:?}");
+    let orders = plaza
+        .ordering
+        .clone()
+        .list_orders(ListOrdersRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    assert!(orders.is_empty(), "{orders:?}");
 }

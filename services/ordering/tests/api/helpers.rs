@@ -42,6 +42,15 @@ pub async fn spawn_plaza() -> Plaza {
 /// Starts all four services; inventory answers new orders only after `stock_delay`, so an
 /// order stays PENDING that long.
 pub async fn spawn_plaza_with_stock_delay(stock_delay: Duration) -> Plaza {
+    spawn_plaza_with(stock_delay, None).await
+}
+
+/// Starts all four services, ordering calling the others with `service_token`.
+pub async fn spawn_plaza_with_service_token(service_token: String) -> Plaza {
+    spawn_plaza_with(Duration::ZERO, Some(service_token)).await
+}
+
+async fn spawn_plaza_with(stock_delay: Duration, service_token: Option<String>) -> Plaza {
     let environment = Arc::new(TestEnvironment::create().await.expect("test environment"));
     // The streams exist before any consumer looks for them, as they do once Plaza has run.
     let jetstream = environment.nats.jetstream();
@@ -73,6 +82,9 @@ pub async fn spawn_plaza_with_stock_delay(stock_delay: Duration) -> Plaza {
             settings.upstream.customers = address(&customers);
             settings.upstream.inventory = address(&inventory);
             settings.upstream.payments = address(&payments);
+            if let Some(token) = service_token {
+                settings.auth.service_token = token;
+            }
         })
         .await
         .expect("ordering starts");
