@@ -6,7 +6,8 @@ use tonic::{
     service::Interceptor,
 };
 
-/// Sends `authorization: Bearer <token>` with every call of the client it intercepts.
+/// `authorization: Bearer <token>`: sent with every call of the client it intercepts, or put
+/// on one request with [`Bearer::attach`]. Marked sensitive, so it is never logged.
 #[derive(Clone)]
 pub struct Bearer(MetadataValue<Ascii>);
 
@@ -18,15 +19,21 @@ impl std::fmt::Debug for Bearer {
 
 impl Bearer {
     pub fn new(token: &str) -> Result<Self, InvalidMetadataValue> {
-        Ok(Self(format!("Bearer {}", token.trim()).parse()?))
+        let mut value: MetadataValue<Ascii> = format!("Bearer {}", token.trim()).parse()?;
+        value.set_sensitive(true);
+        Ok(Self(value))
+    }
+
+    pub fn attach<T>(&self, request: &mut Request<T>) {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
     }
 }
 
 impl Interceptor for Bearer {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
+        self.attach(&mut request);
         Ok(request)
     }
 }

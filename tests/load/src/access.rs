@@ -7,9 +7,8 @@
 use std::{path::Path, time::Duration};
 
 use anyhow::Context;
-use plaza_auth::{Caller, Issuer};
+use plaza_auth::{Bearer, Caller, Issuer};
 use reqwest::header::HeaderValue;
-use tonic::metadata::{Ascii, MetadataValue};
 
 /// Longer than any run.
 const ADMIN_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -18,7 +17,7 @@ const ADMIN_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// so that a request only clones it.
 #[derive(Clone)]
 pub struct Credential {
-    grpc: MetadataValue<Ascii>,
+    grpc: Bearer,
     rest: HeaderValue,
 }
 
@@ -30,12 +29,9 @@ impl std::fmt::Debug for Credential {
 
 impl Credential {
     pub fn new(token: &str) -> anyhow::Result<Self> {
-        let value = format!("Bearer {}", token.trim());
-        let mut grpc = MetadataValue::try_from(value.as_str())
+        let grpc = Bearer::new(token).context("a token that cannot be sent as a header")?;
+        let mut rest = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
             .context("a token that cannot be sent as a header")?;
-        grpc.set_sensitive(true);
-        let mut rest =
-            HeaderValue::from_str(&value).context("a token that cannot be sent as a header")?;
         rest.set_sensitive(true);
         Ok(Self { grpc, rest })
     }
@@ -43,9 +39,7 @@ impl Credential {
     /// `message` as a gRPC request that carries the credential.
     pub fn request<T>(&self, message: T) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        request
-            .metadata_mut()
-            .insert("authorization", self.grpc.clone());
+        self.grpc.attach(&mut request);
         request
     }
 

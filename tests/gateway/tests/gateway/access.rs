@@ -136,9 +136,7 @@ async fn grpc_call(
         .map_err(|error| Status::unavailable(error.to_string()))?;
     let mut request = tonic::Request::new(request);
     if let Some(token) = token {
-        request
-            .metadata_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        plaza_auth::Bearer::new(token).unwrap().attach(&mut request);
     }
     client
         .unary(request, PathAndQuery::from_static(method), Bytes)
